@@ -1,0 +1,107 @@
+//! Typed configuration: what `/etc/config/logjail` means.
+//!
+//! STUB for the types; the UCI parser (`uci.rs`) and `load` are owned by the config work.
+
+use crate::addr::Cidr;
+use std::path::PathBuf;
+
+/// `config logjail 'main'`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Main {
+    /// Command whose stdout is the log stream (`logread -f`), `-` for stdin, or a file path.
+    pub source: String,
+    pub loglevel: log::LevelFilter,
+    /// Where state lives between restarts (tmpfs).
+    pub state_file: PathBuf,
+    /// Optional flash copy, written at most every `persist_interval` seconds.
+    pub state_file_persistent: Option<PathBuf>,
+    pub persist_interval: u32,
+    pub control_socket: PathBuf,
+    /// Directory whose `NAME` filter files override the built-in ones.
+    pub filter_dir: PathBuf,
+    /// nftables family and table holding the sets (`inet`, `fw4`).
+    pub family: String,
+    pub table: String,
+    pub set_v4: String,
+    pub set_v6: String,
+    /// Create our own `table inet logjail` with drop rules when the table is missing.
+    pub standalone: bool,
+    /// Addresses never banned by any jail.
+    pub ignoreip: Vec<Cidr>,
+}
+
+impl Default for Main {
+    fn default() -> Self {
+        Main {
+            source: "logread -f".into(),
+            loglevel: log::LevelFilter::Info,
+            state_file: "/var/run/logjail/state".into(),
+            state_file_persistent: None,
+            persist_interval: 3600,
+            control_socket: "/var/run/logjail/logjail.sock".into(),
+            filter_dir: "/etc/logjail/filters".into(),
+            family: "inet".into(),
+            table: "fw4".into(),
+            set_v4: "logjail_v4".into(),
+            set_v6: "logjail_v6".into(),
+            standalone: false,
+            ignoreip: Vec::new(),
+        }
+    }
+}
+
+/// `config jail 'NAME'`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JailConfig {
+    pub name: String,
+    pub enabled: bool,
+    /// Built-in filter name or path of a filter file.
+    pub filter: String,
+    pub maxretry: u32,
+    /// Seconds.
+    pub findtime: u32,
+    /// Seconds; `None` = permanent (`-1`).
+    pub bantime: Option<u32>,
+    /// Each new ban of a repeat offender multiplies the previous ban time by this (1 = off).
+    pub bantime_factor: u32,
+    /// Cap for escalated bans, seconds; `None` = no cap.
+    pub bantime_max: Option<u32>,
+    pub ignoreip: Vec<Cidr>,
+    pub ignoreself: bool,
+    /// IPv6 offenders are counted and banned by this prefix (64; 128 = single address).
+    pub ipv6_prefix: u8,
+    /// Table capacities, within the compile-time maxima in [`crate::jail::capacity`].
+    pub max_failures: usize,
+    pub max_bans: usize,
+    pub max_offenders: usize,
+}
+
+impl JailConfig {
+    /// A jail with the documented defaults.
+    pub fn new(name: &str) -> Self {
+        use crate::jail::capacity;
+        JailConfig {
+            name: name.into(),
+            enabled: true,
+            filter: name.into(),
+            maxretry: 5,
+            findtime: 600,
+            bantime: Some(3600),
+            bantime_factor: 1,
+            bantime_max: None,
+            ignoreip: Vec::new(),
+            ignoreself: true,
+            ipv6_prefix: 64,
+            max_failures: capacity::DEFAULT_FAILURES,
+            max_bans: capacity::DEFAULT_BANS,
+            max_offenders: capacity::DEFAULT_OFFENDERS,
+        }
+    }
+}
+
+/// The whole file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    pub main: Main,
+    pub jails: Vec<JailConfig>,
+}

@@ -1,0 +1,18 @@
+//! Jails: failure counting in fixed-size tables and ban decisions.
+
+pub mod capacity {
+    //! Table capacities. Each jail's tables are allocated once at start with the configured
+    //! capacity, never grow, and evict their least recently seen entry when full.
+
+    /// Hosts with failures inside `findtime`, per jail.
+    pub const DEFAULT_FAILURES: usize = 1024;
+    pub const MAX_FAILURES: usize = 65536;
+    /// Active bans, per jail.
+    pub const DEFAULT_BANS: usize = 4096;
+    pub const MAX_BANS: usize = 65536;
+    /// Repeat-offender history (ban counts for escalation), per jail.
+    pub const DEFAULT_OFFENDERS: usize = 4096;
+    pub const MAX_OFFENDERS: usize = 65536;
+    /// Largest `maxretry`: a failing host keeps this many timestamps for the sliding window.
+    pub const MAX_MAXRETRY: u32 = 32;
+}

@@ -1,0 +1,16 @@
+//! logjail: fail2ban-class intrusion prevention for OpenWrt routers.
+//!
+//! The core is pure: [`line`] splits raw log lines, [`filter`] finds offenders in messages,
+//! [`jail`] counts failures in fixed-size tables and decides bans; all take bytes and a `now`
+//! and return values. Only the daemon loop, the sources, the netlink socket and the state file
+//! touch the operating system, and [`clock`] is the one place the clock is read.
+#![deny(unsafe_code)]
+
+pub mod addr;
+pub mod clock;
+pub mod config;
+pub mod filter;
+pub mod firewall;
+pub mod jail;
+pub mod line;
+pub mod source;

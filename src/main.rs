@@ -1,0 +1,3 @@
+fn main() {
+    println!("logjail {}", env!("CARGO_PKG_VERSION"));
+}
