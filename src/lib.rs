@@ -7,7 +7,9 @@
 #![deny(unsafe_code)]
 
 pub mod addr;
+pub mod cli;
 pub mod clock;
+pub mod cmd;
 pub mod config;
 pub mod filter;
 pub mod firewall;
