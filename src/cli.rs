@@ -69,10 +69,7 @@ pub struct TestArgs {
     /// list the built-in filters and exit
     #[argh(switch)]
     pub list: bool,
-    /// built-in filter name or filter file path
+    /// built-in filter name or filter file path, then a log file or `-` for stdin
     #[argh(positional)]
-    pub filter: Option<String>,
-    /// log file, or `-` for stdin
-    #[argh(positional)]
-    pub log: Option<String>,
+    pub args: Vec<String>,
 }
