@@ -28,7 +28,9 @@ pub fn parse_host(text: &[u8]) -> Option<IpAddr> {
         return None;
     }
     let s = core::str::from_utf8(text).ok()?;
-    let s = s.strip_prefix('<').map_or(s, |t| t.strip_suffix('>').unwrap_or(t));
+    let s = s
+        .strip_prefix('<')
+        .map_or(s, |t| t.strip_suffix('>').unwrap_or(t));
     let ip = if let Some(rest) = s.strip_prefix('[') {
         // `[v6]` or `[v6]:port`
         let (inner, tail) = rest.split_once(']')?;
@@ -65,7 +67,10 @@ pub fn parse_host(text: &[u8]) -> Option<IpAddr> {
 }
 
 fn port_ok(p: &str) -> bool {
-    !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|n| n <= 65535)
+    !p.is_empty()
+        && p.len() <= 5
+        && p.bytes().all(|b| b.is_ascii_digit())
+        && p.parse::<u32>().is_ok_and(|n| n <= 65535)
 }
 
 fn parse_v6_zoned(s: &str) -> Option<IpAddr> {
@@ -203,11 +208,17 @@ impl Cidr {
         let net = match normalise(ip) {
             IpAddr::V4(v4) => {
                 let p = prefix.min(32);
-                return Cidr { net: IpAddr::V4(Ipv4Addr::from(u32::from(v4) & mask32(p))), prefix: p };
+                return Cidr {
+                    net: IpAddr::V4(Ipv4Addr::from(u32::from(v4) & mask32(p))),
+                    prefix: p,
+                };
             }
             IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & mask128(prefix.min(128)))),
         };
-        Cidr { net, prefix: prefix.min(128) }
+        Cidr {
+            net,
+            prefix: prefix.min(128),
+        }
     }
 
     pub fn contains(&self, ip: IpAddr) -> bool {
@@ -297,7 +308,10 @@ mod tests {
         let mapped: IpAddr = "::ffff:203.0.113.9".parse().unwrap();
         assert_eq!(Host::new(mapped, 64).to_string(), "203.0.113.9");
         assert_eq!(Host::parse("2001:db8:bad::/64"), Some(h));
-        assert_eq!(Host::parse("203.0.113.9"), Some(Host::V4("203.0.113.9".parse().unwrap())));
+        assert_eq!(
+            Host::parse("203.0.113.9"),
+            Some(Host::V4("203.0.113.9".parse().unwrap()))
+        );
         assert_eq!(Host::parse("10.0.0.0/8"), None);
     }
 
@@ -314,7 +328,15 @@ mod tests {
         assert!(v6.covers(&h) && v6.overlaps(&h));
         let narrow = Cidr::parse("2001:db8:1:2::9").unwrap();
         assert!(!narrow.covers(&h) && narrow.overlaps(&h));
-        for bad in ["", "1.2.3.4/33", "1.2.3.4/", "::/129", "x", "1.2.3.4/-1", "1.2.3.4/+8"] {
+        for bad in [
+            "",
+            "1.2.3.4/33",
+            "1.2.3.4/",
+            "::/129",
+            "x",
+            "1.2.3.4/-1",
+            "1.2.3.4/+8",
+        ] {
             assert_eq!(Cidr::parse(bad), None, "{bad}");
         }
     }

@@ -22,5 +22,10 @@ pub struct Line<'a> {
 
 /// Splits one raw line (without its newline). `now` is Unix seconds, for year inference.
 pub fn parse(raw: &[u8], _now: i64) -> Line<'_> {
-    Line { program: b"", pid: None, message: raw, time: None }
+    Line {
+        program: b"",
+        pid: None,
+        message: raw,
+        time: None,
+    }
 }

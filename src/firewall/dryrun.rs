@@ -55,10 +55,28 @@ mod tests {
         let mut fw = DryRun::new(Vec::new());
         let h4 = Host::new("203.0.113.9".parse().unwrap(), 64);
         let h6 = Host::new("2001:db8:bad::7".parse().unwrap(), 64);
-        fw.block(&Ban { jail: "dropbear", host: h4, timeout: Some(3600) }).unwrap();
-        fw.block(&Ban { jail: "sshd", host: h6, timeout: None }).unwrap();
-        fw.release(&Ban { jail: "dropbear", host: h4, timeout: None }).unwrap();
+        fw.block(&Ban {
+            jail: "dropbear",
+            host: h4,
+            timeout: Some(3600),
+        })
+        .unwrap();
+        fw.block(&Ban {
+            jail: "sshd",
+            host: h6,
+            timeout: None,
+        })
+        .unwrap();
+        fw.release(&Ban {
+            jail: "dropbear",
+            host: h4,
+            timeout: None,
+        })
+        .unwrap();
         let out = String::from_utf8(fw.into_inner()).unwrap();
-        assert_eq!(out, "ban dropbear 203.0.113.9 3600\nban sshd 2001:db8:bad::/64 -1\nunban dropbear 203.0.113.9\n");
+        assert_eq!(
+            out,
+            "ban dropbear 203.0.113.9 3600\nban sshd 2001:db8:bad::/64 -1\nunban dropbear 203.0.113.9\n"
+        );
     }
 }

@@ -39,7 +39,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { what, errno } => write!(f, "{what}: {}", nix::errno::Errno::from_raw(*errno).desc()),
-            Error::Kernel { what, errno } => write!(f, "{what} ({})", nix::errno::Errno::from_raw(*errno).desc()),
+            Error::Kernel { what, errno } => {
+                write!(f, "{what} ({})", nix::errno::Errno::from_raw(*errno).desc())
+            }
             Error::Protocol { what } => write!(f, "malformed reply: {what}"),
             Error::Output => f.write_str("cannot write decision to stdout"),
         }
