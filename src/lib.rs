@@ -18,3 +18,4 @@ pub mod jail;
 pub mod line;
 pub mod logging;
 pub mod source;
+pub mod sys;
