@@ -65,6 +65,10 @@ fn main_block(out: &mut String, m: &Main) {
         Some(p) => p.display().to_string(),
         None => "(none)".into(),
     };
+    let all_jails = match m.ignoreip.as_slice() {
+        [] => list(&m.ignoreip),
+        some => format!("{} (all jails)", list(some)),
+    };
     let rows: [(&str, String); 13] = [
         ("source", m.source.clone()),
         ("loglevel", m.loglevel.as_str().to_ascii_lowercase()),
@@ -78,7 +82,7 @@ fn main_block(out: &mut String, m: &Main) {
         ("set_v4", m.set_v4.clone()),
         ("set_v6", m.set_v6.clone()),
         ("standalone", yes_no(m.standalone)),
-        ("ignoreip", list(&m.ignoreip)),
+        ("ignoreip", all_jails),
     ];
     table(out, &rows);
 }

@@ -253,14 +253,17 @@ pub fn jail_section(file: &str, s: &Section, warnings: &mut Vec<String>) -> Resu
         label: format!("jail '{name}'"),
     };
     let mut j = JailConfig::new(name);
-    let (mut bantime_line, mut max_line) = (s.line, None);
+    let (mut bantime_line, mut max_line) = (None, None);
     for (key, v) in fold(&s.items) {
         match key {
             "enabled" => j.enabled = sc.boolean(&v)?,
             "filter" => j.filter = sc.text(&v)?,
             "maxretry" => j.maxretry = sc.num(&v, 1, capacity::MAX_MAXRETRY)?,
             "findtime" => j.findtime = sc.duration(&v, false)?.0.unwrap_or(1),
-            "bantime" => (j.bantime, bantime_line) = sc.duration(&v, true)?,
+            "bantime" => {
+                let (d, line) = sc.duration(&v, true)?;
+                (j.bantime, bantime_line) = (d, Some(line));
+            }
             "bantime_factor" => j.bantime_factor = sc.num(&v, 1, MAX_BANTIME_FACTOR)?,
             "bantime_max" => {
                 let (d, line) = sc.duration(&v, true)?;
@@ -294,8 +297,12 @@ pub fn jail_section(file: &str, s: &Section, warnings: &mut Vec<String>) -> Resu
             (None, _) => false,
         };
         if shorter {
+            let whence = match bantime_line {
+                Some(l) => format!("line {l}"),
+                None => "the default".into(),
+            };
             let what = format!(
-                "bantime_max ({}) in {} is shorter than bantime ({}, line {bantime_line})",
+                "bantime_max ({}) in {} is shorter than bantime ({}, {whence})",
                 Duration(j.bantime_max),
                 sc.label,
                 Duration(j.bantime)

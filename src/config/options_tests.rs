@@ -224,7 +224,7 @@ fn every_error_names_its_line() {
         ),
         (
             format!("{j}bantime_max 30m"),
-            "cfg:3: bantime_max (1800s (30m)) in jail 'a' is shorter than bantime (3600s (1h), line 2)",
+            "cfg:3: bantime_max (1800s (30m)) in jail 'a' is shorter than bantime (3600s (1h), the default)",
         ),
         (
             format!("{j}x 1\n\tlist maxretry 3"),
