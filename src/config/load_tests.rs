@@ -160,3 +160,27 @@ fn load_reads_files_and_names_missing_ones() {
     assert!(e.starts_with(&format!("{}:2: maxretry", bad.display())), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn large_file_of_many_entries_loads() {
+    // Close to the size limit: tens of thousands of list entries and distinct options.
+    let mut text = String::from("config jail 'big'\n");
+    for i in 0..25_000u32 {
+        text.push_str(&format!(
+            "\tlist ignoreip 10.{}.{}.0/24\n",
+            i >> 8 & 0xff,
+            i & 0xff
+        ));
+    }
+    for i in 0..8_000u32 {
+        text.push_str(&format!("\toption custom_{i} x\n"));
+    }
+    assert!(text.len() as u64 <= MAX_FILE_BYTES);
+    let l = ok(&text);
+    assert_eq!(l.config.jails[0].ignoreip.len(), 25_000);
+    assert_eq!(l.warnings.len(), 8_000);
+    assert_eq!(
+        l.warnings[7_999],
+        "cfg:33001: unknown option 'custom_7999' in jail 'big'"
+    );
+}

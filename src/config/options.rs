@@ -11,6 +11,7 @@ use super::value::{self, Duration, ValueError};
 use super::{JailConfig, Main};
 use crate::addr::Cidr;
 use crate::jail::capacity;
+use std::collections::{HashMap, HashSet};
 
 /// Longest jail name; it appears in log lines, the state file and control replies.
 pub const MAX_JAIL_NAME: usize = 32;
@@ -31,24 +32,28 @@ enum Val<'a> {
 
 /// Folds a section's items as `uci` does, keeping the order in which names first appear.
 fn fold(items: &[Item]) -> Vec<(&str, Val<'_>)> {
-    let mut out: Vec<(&str, Val<'_>)> = Vec::new();
+    let mut slots: Vec<(&str, Option<Val<'_>>)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for item in items {
-        let at = out.iter().position(|(n, _)| *n == item.name);
-        match (item.list, at) {
-            (false, Some(i)) if item.value.is_empty() => {
-                out.remove(i);
+        let i = *index.entry(&item.name).or_insert_with(|| {
+            slots.push((&item.name, None));
+            slots.len() - 1
+        });
+        let Some((_, slot)) = slots.get_mut(i) else {
+            continue;
+        };
+        *slot = match (item.list, slot.take()) {
+            (false, _) if item.value.is_empty() => None,
+            (false, _) => Some(Val::One(item)),
+            (true, None) => Some(Val::Many(vec![item])),
+            (true, Some(Val::One(prev))) => Some(Val::Many(vec![prev, item])),
+            (true, Some(Val::Many(mut v))) => {
+                v.push(item);
+                Some(Val::Many(v))
             }
-            (false, _) if item.value.is_empty() => {}
-            (false, Some(i)) => out[i].1 = Val::One(item),
-            (false, None) => out.push((&item.name, Val::One(item))),
-            (true, Some(i)) => match &mut out[i].1 {
-                Val::Many(v) => v.push(item),
-                Val::One(prev) => out[i].1 = Val::Many(vec![*prev, item]),
-            },
-            (true, None) => out.push((&item.name, Val::Many(vec![item]))),
-        }
+        };
     }
-    out
+    slots.into_iter().filter_map(|(n, v)| Some((n, v?))).collect()
 }
 
 /// A section being read: the file and how messages name the section.
@@ -117,7 +122,7 @@ impl Scope<'_> {
             Val::One(item) => std::slice::from_ref(item),
             Val::Many(items) => items.as_slice(),
         };
-        let mut out = Vec::new();
+        let (mut out, mut seen) = (Vec::new(), HashSet::new());
         for item in items {
             for word in item.value.split_whitespace() {
                 let Some(c) = Cidr::parse(word) else {
@@ -129,7 +134,7 @@ impl Scope<'_> {
                     );
                     return Err(invalid(self.file, item.line, what));
                 };
-                if !out.contains(&c) {
+                if seen.insert((c.network(), c.prefix())) {
                     out.push(c);
                 }
             }
