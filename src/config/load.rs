@@ -1,10 +1,10 @@
 //! From a UCI file to a checked [`Config`].
 //!
 //! [`load`] reads the file (at most [`MAX_FILE_BYTES`]), [`parse`] does the rest: the
-//! [`uci`](super::uci) reader turns text into sections, then each `config logjail` section
+//! [`uci`] reader turns text into sections, then each `config logjail` section
 //! becomes [`Main`](super::Main) and each `config jail 'NAME'` a
 //! [`JailConfig`](super::JailConfig), every value parsed and range-checked (see
-//! [`options`](super::options)).
+//! `options`).
 //!
 //! The first problem found is returned as a [`ConfigError`] whose `Display` is
 //! `file:line: what is wrong`, with the line of the offending statement. Things that are

@@ -1,7 +1,7 @@
 //! Typed configuration: what `/etc/config/logjail` means.
 //!
 //! [`uci`] reads the file format, [`load`](mod@load) turns sections into these types and checks
-//! every value ([`options`], [`value`]), [`selfaddr`] lists the router's own addresses for
+//! every value (`options`, [`value`]), [`selfaddr`] lists the router's own addresses for
 //! `ignoreself`.
 
 use crate::addr::Cidr;

@@ -1,7 +1,7 @@
 //! Option values as users write them: durations, booleans, counts, log levels.
 //!
 //! Each parser takes the text of one UCI value and returns the typed value or a [`ValueError`]
-//! that says what was expected; [`crate::config::load`] adds the file, the line and the option
+//! that says what was expected; [`crate::config::load()`] adds the file, the line and the option
 //! name. The forms follow what OpenWrt users already know:
 //!
 //! * durations are plain seconds (`600`) or one number with a unit: `s`, `m`, `h`, `d`, `w`
