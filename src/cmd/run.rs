@@ -129,7 +129,7 @@ fn reload(path: &Path, old: Daemon, fw: &mut dyn Firewall, seed: u64, dry_run: b
 }
 
 fn own_addresses() -> Vec<Cidr> {
-    config::selfaddr::own_addresses()
+    config::selfaddr::addresses()
 }
 
 /// A per-process seed for the jail tables' hashes.

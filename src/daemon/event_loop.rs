@@ -5,7 +5,7 @@
 //! just another readable descriptor and never interrupts half-done work: `SIGTERM`/`SIGINT`
 //! end the loop, `SIGHUP` asks the caller to reload.
 
-use super::Daemon;
+use super::{Daemon, Now};
 use crate::clock;
 use crate::firewall::Firewall;
 use crate::source::{Source, Status};
@@ -79,9 +79,9 @@ pub fn run(daemon: &mut Daemon, source: &mut Source, fw: &mut dyn Firewall, sig:
                 }
             }
         }
-        let wall = clock::wall();
+        let now = Now::read();
         if ready_src {
-            let status = source.read(clock::mono_ms(), &mut |raw: &[u8]| daemon.line(raw, wall, fw));
+            let status = source.read(now.mono_ms, &mut |raw: &[u8]| daemon.line(raw, now, fw));
             if status == Status::Ended {
                 log::info!("end of input");
                 return Exit::SourceEnded;
@@ -89,12 +89,12 @@ pub fn run(daemon: &mut Daemon, source: &mut Source, fw: &mut dyn Firewall, sig:
         }
         if ready_fw {
             match fw.poll_events() {
-                Ok(true) => reinstall(daemon, fw, wall),
+                Ok(true) => reinstall(daemon, fw, now.wall),
                 Ok(false) => {}
                 Err(e) => log::error!("firewall events: {e}"),
             }
         }
-        daemon.tick(clock::wall(), fw);
+        daemon.tick(Now::read(), fw);
     }
 }
 

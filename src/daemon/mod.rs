@@ -44,6 +44,21 @@ impl fmt::Display for SetupError {
     }
 }
 
+/// The two clocks, read once by the event loop and handed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Now {
+    /// Unix seconds.
+    pub wall: i64,
+    /// Monotonic milliseconds.
+    pub mono_ms: u64,
+}
+
+impl Now {
+    pub fn read() -> Now {
+        Now { wall: crate::clock::wall(), mono_ms: crate::clock::mono_ms() }
+    }
+}
+
 /// Running counters for `status`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counters {
@@ -59,9 +74,11 @@ pub struct Daemon {
     pub jails: Vec<Jail>,
     /// Dry run: the backend is told decided durations on the event clock.
     dry_run: bool,
-    /// Latest line time seen, and the wall time it arrived.
+    /// Latest line time seen, and the monotonic time it arrived.
     event: i64,
-    event_arrival: i64,
+    event_arrival_ms: u64,
+    /// The event clock was set by a line's own time (not by arrival).
+    event_from_log: bool,
     pub counters: Counters,
 }
 
@@ -100,31 +117,47 @@ impl Daemon {
         if jails.is_empty() {
             return Err(SetupError::NoJails);
         }
-        Ok(Daemon { filters, jails_of, jails, dry_run, event: i64::MIN, event_arrival: 0, counters: Counters::default() })
+        Ok(Daemon { filters, jails_of, jails, dry_run, event: i64::MIN, event_arrival_ms: 0, event_from_log: false, counters: Counters::default() })
     }
 
-    /// The event clock at wall time `wall` (see the module docs).
-    pub fn clock(&self, wall: i64) -> i64 {
+    /// The event clock at `now` (see the module docs): the latest line time advanced by the
+    /// monotonic time since that line, so a wall-clock jump does not end bans early.
+    pub fn clock(&self, now: Now) -> i64 {
         if self.event == i64::MIN {
-            wall
+            now.wall
         } else {
-            self.event.saturating_add((wall - self.event_arrival).max(0))
+            let elapsed = now.mono_ms.saturating_sub(self.event_arrival_ms) / 1000;
+            self.event.saturating_add(i64::try_from(elapsed).unwrap_or(i64::MAX))
         }
     }
 
-    /// One raw log line that arrived at wall time `wall`.
-    pub fn line(&mut self, raw: &[u8], wall: i64, fw: &mut dyn Firewall) {
+    /// One raw log line that arrived at `now`.
+    pub fn line(&mut self, raw: &[u8], now: Now, fw: &mut dyn Firewall) {
         self.counters.lines += 1;
-        let l = line::parse(raw, wall);
+        let l = line::parse(raw, now.wall);
         if l.program == TAG.as_bytes() {
             return;
         }
-        let at = l.time.unwrap_or(wall);
-        if at >= self.clock(wall) {
-            self.event = at;
-            self.event_arrival = wall;
-        }
-        self.expire(wall, fw);
+        // A line without a time counts at the event clock and does not move it: a replayed
+        // file with one odd line must not jump to today.
+        let at = match l.time {
+            Some(t) => {
+                if t >= self.clock(now) || !self.event_from_log {
+                    self.event = t;
+                    self.event_arrival_ms = now.mono_ms;
+                    self.event_from_log = true;
+                }
+                t
+            }
+            None => {
+                if self.event == i64::MIN {
+                    self.event = now.wall;
+                    self.event_arrival_ms = now.mono_ms;
+                }
+                self.clock(now)
+            }
+        };
+        self.expire(now, fw);
         for fi in 0..self.filters.len() {
             if !self.filters[fi].applies_to(l.program) {
                 continue;
@@ -134,7 +167,7 @@ impl Daemon {
             for &ji in &self.jails_of[fi] {
                 let verdict = self.jails[ji].failure(m.addr, at);
                 match verdict {
-                    Verdict::Ban(d) => self.block(ji, &d, wall, fw),
+                    Verdict::Ban(d) => self.block(ji, &d, now.wall, fw),
                     Verdict::Counted { failures } => {
                         log::debug!("{}: {} failure {failures}/{}", self.jails[ji].name, m.addr, self.jails[ji].params.maxretry)
                     }
@@ -146,12 +179,12 @@ impl Daemon {
     }
 
     /// Time passes: bans whose end the event clock has reached are lifted.
-    pub fn tick(&mut self, wall: i64, fw: &mut dyn Firewall) {
-        self.expire(wall, fw);
+    pub fn tick(&mut self, now: Now, fw: &mut dyn Firewall) {
+        self.expire(now, fw);
     }
 
-    fn expire(&mut self, wall: i64, fw: &mut dyn Firewall) {
-        let now = self.clock(wall);
+    fn expire(&mut self, now: Now, fw: &mut dyn Firewall) {
+        let now = self.clock(now);
         let Daemon { jails, counters, .. } = self;
         for j in jails.iter_mut() {
             j.expire(now, |name, d| {
