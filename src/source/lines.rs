@@ -108,6 +108,12 @@ impl Lines {
         Some(trim_cr(&self.buf[s..self.end]))
     }
 
+    /// Skips input up to and including the next newline (a followed file is opened in the
+    /// middle of a line).
+    pub fn skip_to_newline(&mut self) {
+        self.skipping = true;
+    }
+
     /// Drops buffered bytes (a followed file was truncated or replaced).
     pub fn reset(&mut self) {
         self.start = 0;
