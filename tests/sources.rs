@@ -347,3 +347,29 @@ fn a_megabyte_without_newline_in_a_followed_file_stays_bounded() {
     assert_eq!((stats.lines, stats.cut, stats.bytes), (2, 1, huge.len() as u64));
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_command_that_closes_its_output_but_lingers_is_terminated() {
+    capture_logs();
+    let start = Instant::now();
+    let spec = Spec::Command("echo bye; exec >&-; sleep 30".into());
+    let mut src = Source::open_with(&spec, fast(), 0).expect("spawn");
+    let pid = pid_of(&src).expect("pid");
+    let mut got = Vec::new();
+    pump(&mut src, start, &mut got, 3000, |g| !g.is_empty());
+    pump(&mut src, start, &mut got, 100, |_| false);
+    assert_eq!(src.status(), Status::Waiting);
+    assert!(
+        src.to_string()
+            .contains(&format!("waiting for pid {pid} to exit")),
+        "{src}"
+    );
+    pump(&mut src, start, &mut got, 3000, |_| logged("ended (signal: 15"));
+    assert!(
+        logged("ended (signal: 15"),
+        "{:?}",
+        LOGS.lock().map(|l| l.clone())
+    );
+    assert!(!PathBuf::from(format!("/proc/{pid}")).exists(), "reaped");
+    assert_eq!(got, ["bye"]);
+}

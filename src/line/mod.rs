@@ -37,6 +37,7 @@ mod syslog;
 mod tests;
 pub mod time;
 
+use crate::source::lines::memchr;
 use time::Civil;
 
 /// Longest tag (program name plus `[pid]`) recognised.
@@ -105,10 +106,8 @@ fn logread(raw: &[u8]) -> Option<Line<'_>> {
         rest = &rest[len..];
     }
     // facility.priority: `authpriv.info`, `kern.warn`, `<unknown>.err`.
-    let sp = rest.iter().take(24).position(|&b| b == b' ')?;
-    if !rest[..sp].contains(&b'.') {
-        return None;
-    }
+    let sp = find(b' ', rest, 24)?;
+    find(b'.', &rest[..sp], sp)?;
     rest = &rest[sp + 1..];
     let line = match rest.strip_prefix(b"kernel: ") {
         Some(msg) => Line {
@@ -127,9 +126,9 @@ fn logread(raw: &[u8]) -> Option<Line<'_>> {
 
 /// `[1733420638.123] ` (milliseconds optional): seconds and the length including the space.
 fn bracketed_epoch(b: &[u8]) -> Option<(i64, usize)> {
-    let end = b.iter().take(24).position(|&c| c == b']')?;
+    let end = find(b']', b, 24)?;
     let inner = &b[1..end];
-    let secs = match inner.iter().position(|&c| c == b'.') {
+    let secs = match memchr(b'.', inner) {
         Some(dot) => {
             time::digits(&inner[dot + 1..])?;
             &inner[..dot]
@@ -145,7 +144,7 @@ fn strip_uptime(msg: &[u8]) -> &[u8] {
     if msg.first() != Some(&b'[') {
         return msg;
     }
-    let Some(end) = msg.iter().take(24).position(|&c| c == b']') else {
+    let Some(end) = find(b']', msg, 24) else {
         return msg;
     };
     let inner = &msg[1..end];
@@ -160,40 +159,60 @@ fn strip_uptime(msg: &[u8]) -> &[u8] {
     rest.strip_prefix(b" ").unwrap_or(rest)
 }
 
+/// Byte classes for tag scanning: 0 part of a tag, 1 `:`, 2 `[`, 3 ends any tag.
+static TAG_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = 3;
+        i += 1;
+    }
+    t[b' ' as usize] = 3;
+    t[b']' as usize] = 3;
+    t[b':' as usize] = 1;
+    t[b'[' as usize] = 2;
+    t
+};
+
 /// `tag[pid]: msg` or `tag: msg` into program, pid and message (`time` left `None`). Without a
 /// tag the program is empty and the message is all of `rest`.
 pub(crate) fn tagged(rest: &[u8]) -> Line<'_> {
     let untagged = Line::bare(rest);
-    for (i, &b) in rest.iter().enumerate().take(MAX_TAG + 1) {
-        match b {
-            b':' if i > 0 => {
-                return Line {
-                    program: &rest[..i],
-                    message: after_colon(&rest[i + 1..]),
-                    ..untagged
-                };
-            }
-            b'[' if i > 0 => {
-                let close = match rest[i..].iter().take(12).position(|&c| c == b']') {
-                    Some(p) => i + p,
-                    None => return untagged,
-                };
-                if rest.get(close + 1) != Some(&b':') {
-                    return untagged;
-                }
-                let pid = time::digits(&rest[i + 1..close]).and_then(|p| u32::try_from(p).ok());
-                return Line {
-                    program: &rest[..i],
-                    pid,
-                    message: after_colon(&rest[close + 2..]),
-                    ..untagged
-                };
-            }
-            b' ' | b':' | b'[' | b']' | 0..=0x1f => return untagged,
-            _ => {}
-        }
+    let head = &rest[..rest.len().min(MAX_TAG + 1)];
+    let Some(i) = head.iter().position(|&b| TAG_CLASS[usize::from(b)] != 0) else {
+        return untagged;
+    };
+    if i == 0 {
+        return untagged;
     }
-    untagged
+    match TAG_CLASS[usize::from(rest[i])] {
+        1 => Line {
+            program: &rest[..i],
+            message: after_colon(&rest[i + 1..]),
+            ..untagged
+        },
+        2 => {
+            let Some(close) = find(b']', &rest[i..], 12).map(|p| i + p) else {
+                return untagged;
+            };
+            if rest.get(close + 1) != Some(&b':') {
+                return untagged;
+            }
+            let pid = time::digits(&rest[i + 1..close]).and_then(|p| u32::try_from(p).ok());
+            Line {
+                program: &rest[..i],
+                pid,
+                message: after_colon(&rest[close + 2..]),
+                ..untagged
+            }
+        }
+        _ => untagged,
+    }
+}
+
+/// The first `needle` in the first `within` bytes of `b`.
+pub(crate) fn find(needle: u8, b: &[u8], within: usize) -> Option<usize> {
+    memchr(needle, &b[..b.len().min(within)])
 }
 
 fn after_colon(b: &[u8]) -> &[u8] {
@@ -203,7 +222,7 @@ fn after_colon(b: &[u8]) -> &[u8] {
 /// dropbear's stderr log (`dropbear -E`): `[pid] Mmm dd hh:mm:ss msg`, the date written with
 /// `strftime("%b %d %H:%M:%S")` in local time, or `[pid] epoch msg` when that failed.
 fn dropbear(raw: &[u8], now: i64) -> Option<Line<'_>> {
-    let close = raw.iter().take(12).position(|&c| c == b']')?;
+    let close = find(b']', raw, 12)?;
     let pid = u32::try_from(time::digits(&raw[1..close])?).ok()?;
     let rest = raw.get(close + 1..)?.strip_prefix(b" ")?;
     let (time, len) = match time::month_day_clock(rest) {

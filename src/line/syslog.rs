@@ -1,7 +1,7 @@
 //! Syslog wire and file formats: RFC 3164 (BSD), ISO-timestamped (rsyslog's default file
 //! format), and RFC 5424, each optionally behind a `<PRI>`.
 
-use super::{tagged, time, Line};
+use super::{find, tagged, time, Line};
 
 /// Longest RFC 5424 header field we accept (APP-NAME is 48, PROCID 128, MSGID 32, HOSTNAME 255).
 const MAX_FIELD: usize = 255;
@@ -10,7 +10,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// `<PRI>` then RFC 5424 (`1 …`), ISO syslog or RFC 3164.
 pub fn with_pri(raw: &[u8], now: i64) -> Option<Line<'_>> {
-    let close = raw.iter().take(5).position(|&c| c == b'>')?;
+    let close = find(b'>', raw, 5)?;
     let pri = time::digits(&raw[1..close])?;
     if pri > 191 {
         return None;
@@ -56,7 +56,7 @@ fn after_space(b: &[u8], at: usize) -> Option<&[u8]> {
 /// `host tag: msg`, or `tag: msg` without a host (as sent to `/dev/log`); busybox syslogd
 /// also writes a `facility.priority` after the host, which is skipped.
 fn host_and_tag(rest: &[u8]) -> Line<'_> {
-    let Some(sp) = rest.iter().take(MAX_FIELD + 1).position(|&c| c == b' ') else {
+    let Some(sp) = find(b' ', rest, MAX_FIELD + 1) else {
         return tagged(rest);
     };
     let first = &rest[..sp];
@@ -64,7 +64,7 @@ fn host_and_tag(rest: &[u8]) -> Line<'_> {
         return tagged(rest);
     }
     let mut rest = &rest[sp + 1..];
-    if let Some(sp) = rest.iter().take(24).position(|&c| c == b' ') {
+    if let Some(sp) = find(b' ', rest, 24) {
         if is_facility_priority(&rest[..sp]) {
             rest = &rest[sp + 1..];
         }
@@ -132,7 +132,7 @@ fn rfc5424(b: &[u8]) -> Option<Line<'_>> {
 
 /// One space-terminated, non-empty header field and what follows its space.
 fn field(b: &[u8]) -> Option<(&[u8], &[u8])> {
-    let sp = b.iter().take(MAX_FIELD + 1).position(|&c| c == b' ')?;
+    let sp = find(b' ', b, MAX_FIELD + 1)?;
     (sp > 0).then(|| (&b[..sp], &b[sp + 1..]))
 }
 

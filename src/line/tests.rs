@@ -165,26 +165,6 @@ fn leap_days_and_centuries() {
 }
 
 #[test]
-fn civil_days_round_the_calendar() {
-    use time::{days_from_civil, year_of, DAY};
-    assert_eq!(days_from_civil(1970, 1, 1), 0);
-    assert_eq!(days_from_civil(1969, 12, 31), -1);
-    assert_eq!(days_from_civil(2000, 3, 1) * DAY, 951_868_800);
-    // Walk 800 years day by day: consecutive dates are consecutive days.
-    let mut expect = days_from_civil(1800, 1, 1);
-    for y in 1800..2600 {
-        assert_eq!(year_of(expect * DAY), y);
-        assert_eq!(year_of(expect * DAY - 1), y - 1);
-        for m in 1..=12 {
-            for d in 1..=time::days_in_month(y, m) {
-                assert_eq!(days_from_civil(y, m, d), expect, "{y}-{m}-{d}");
-                expect += 1;
-            }
-        }
-    }
-}
-
-#[test]
 fn rfc3164_with_and_without_host_and_pri() {
     let want = line(
         b"sshd",

@@ -104,28 +104,62 @@ pub fn infer_year(mut c: Civil, now: i64) -> Option<i64> {
     None
 }
 
-/// `Jan`…`Dec` to 1–12.
+/// Three bytes as one number, for matching names with one comparison each.
+const fn tri(b: &[u8; 3]) -> u32 {
+    (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32
+}
+
+fn tri_at(b: &[u8]) -> Option<u32> {
+    match b {
+        [x, y, z, ..] => Some(tri(&[*x, *y, *z])),
+        _ => None,
+    }
+}
+
+/// `Jan`…`Dec` at the start of `b` to 1–12.
 pub fn month(b: &[u8]) -> Option<u32> {
-    let m = match b.get(..3)? {
-        b"Jan" => 1,
-        b"Feb" => 2,
-        b"Mar" => 3,
-        b"Apr" => 4,
-        b"May" => 5,
-        b"Jun" => 6,
-        b"Jul" => 7,
-        b"Aug" => 8,
-        b"Sep" => 9,
-        b"Oct" => 10,
-        b"Nov" => 11,
-        b"Dec" => 12,
+    const JAN: u32 = tri(b"Jan");
+    const FEB: u32 = tri(b"Feb");
+    const MAR: u32 = tri(b"Mar");
+    const APR: u32 = tri(b"Apr");
+    const MAY: u32 = tri(b"May");
+    const JUN: u32 = tri(b"Jun");
+    const JUL: u32 = tri(b"Jul");
+    const AUG: u32 = tri(b"Aug");
+    const SEP: u32 = tri(b"Sep");
+    const OCT: u32 = tri(b"Oct");
+    const NOV: u32 = tri(b"Nov");
+    const DEC: u32 = tri(b"Dec");
+    let m = match tri_at(b)? {
+        JAN => 1,
+        FEB => 2,
+        MAR => 3,
+        APR => 4,
+        MAY => 5,
+        JUN => 6,
+        JUL => 7,
+        AUG => 8,
+        SEP => 9,
+        OCT => 10,
+        NOV => 11,
+        DEC => 12,
         _ => return None,
     };
     Some(m)
 }
 
+/// `Mon`…`Sun` at the start of `b`.
 pub fn is_weekday(b: &[u8]) -> bool {
-    matches!(b, b"Mon" | b"Tue" | b"Wed" | b"Thu" | b"Fri" | b"Sat" | b"Sun")
+    const DAYS: [u32; 7] = [
+        tri(b"Mon"),
+        tri(b"Tue"),
+        tri(b"Wed"),
+        tri(b"Thu"),
+        tri(b"Fri"),
+        tri(b"Sat"),
+        tri(b"Sun"),
+    ];
+    tri_at(b).is_some_and(|t| DAYS.contains(&t))
 }
 
 /// Exactly `b.len()` ASCII digits (at most 18) as a number.
@@ -240,4 +274,28 @@ pub fn rfc3339(b: &[u8]) -> Option<(i64, usize)> {
         _ => 0,
     };
     Some((c.checked_unix()? - offset, i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_days_round_the_calendar() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(1969, 12, 31), -1);
+        assert_eq!(days_from_civil(2000, 3, 1) * DAY, 951_868_800);
+        // Walk 800 years day by day: consecutive dates are consecutive days.
+        let mut expect = days_from_civil(1800, 1, 1);
+        for y in 1800..2600 {
+            assert_eq!(year_of(expect * DAY), y);
+            assert_eq!(year_of(expect * DAY - 1), y - 1);
+            for m in 1..=12 {
+                for d in 1..=days_in_month(y, m) {
+                    assert_eq!(days_from_civil(y, m, d), expect, "{y}-{m}-{d}");
+                    expect += 1;
+                }
+            }
+        }
+    }
 }

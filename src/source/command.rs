@@ -33,6 +33,8 @@ enum State {
         child: Child,
         started_ms: u64,
         since_ms: u64,
+        /// When to look again.
+        check_ms: u64,
         signalled: u8,
     },
     Backoff {
@@ -115,6 +117,7 @@ impl Command {
                 child,
                 started_ms,
                 since_ms: now_ms,
+                check_ms: now_ms,
                 signalled: 0,
             };
             self.tick(now_ms);
@@ -132,6 +135,7 @@ impl Command {
                 child,
                 started_ms,
                 since_ms,
+                check_ms,
                 signalled,
             } => match child.try_wait() {
                 Ok(Some(status)) => {
@@ -143,6 +147,7 @@ impl Command {
                     self.schedule_restart(&format!("could not be waited for ({e})"), ran, now_ms);
                 }
                 Ok(None) => {
+                    *check_ms = now_ms + REAP_POLL_MS;
                     let waited = now_ms.saturating_sub(*since_ms);
                     let want = u8::from(waited >= self.opts.kill_grace_ms)
                         + u8::from(waited >= 2 * self.opts.kill_grace_ms);
@@ -195,7 +200,7 @@ impl Command {
     pub fn next_deadline_ms(&self) -> Option<u64> {
         match &self.state {
             State::Running { .. } => None,
-            State::Reaping { since_ms, .. } => Some(*since_ms + REAP_POLL_MS),
+            State::Reaping { check_ms, .. } => Some(*check_ms),
             State::Backoff { until_ms } => Some(*until_ms),
         }
     }
