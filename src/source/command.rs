@@ -301,3 +301,17 @@ impl fmt::Display for Secs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Secs;
+
+    #[test]
+    fn durations_read_as_seconds() {
+        let shown: Vec<String> = [0, 200, 1000, 1500, 4000, 59_999, 60_000]
+            .iter()
+            .map(|&ms| Secs(ms).to_string())
+            .collect();
+        assert_eq!(shown, ["0s", "0.2s", "1s", "1.5s", "4s", "60s", "60s"]);
+    }
+}

@@ -78,8 +78,8 @@ pub enum Spec {
 }
 
 impl Spec {
-    /// `-` is stdin, a string starting with `/` or `.` that names an existing file is a file,
-    /// anything else is a command.
+    /// `-` is stdin; a path (starting with `/` or `.`, without spaces) is a file to follow,
+    /// whether or not it exists yet; anything else is a command for `sh -c`.
     pub fn parse(s: &str) -> Spec {
         if s == "-" {
             Spec::Stdin
@@ -300,5 +300,56 @@ impl fmt::Display for Source {
             Kind::Stdin(_) => f.write_str("standard input open"),
             Kind::File(fl) => fl.describe(f),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs() {
+        assert_eq!(Spec::parse("-"), Spec::Stdin);
+        assert_eq!(
+            Spec::parse("/var/log/messages"),
+            Spec::File("/var/log/messages".into())
+        );
+        assert_eq!(Spec::parse("./log"), Spec::File("./log".into()));
+        assert_eq!(Spec::parse("logread -f"), Spec::Command("logread -f".into()));
+        assert_eq!(
+            Spec::parse("/sbin/logread -f"),
+            Spec::Command("/sbin/logread -f".into())
+        );
+    }
+
+    #[test]
+    fn errors_name_what_and_where() {
+        let e = SourceError::Spawn {
+            command: "logread -f".into(),
+            error: io::Error::from_raw_os_error(2),
+        };
+        assert_eq!(
+            e.to_string(),
+            "log source: cannot start command 'sh -c logread -f': No such file or directory (os error 2)"
+        );
+        let e = SourceError::Open {
+            path: "/var/log/x".into(),
+            error: io::Error::from_raw_os_error(13),
+        };
+        assert_eq!(
+            e.to_string(),
+            "log source: cannot open log file /var/log/x: Permission denied (os error 13)"
+        );
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_is_refused_at_open() {
+        // Root reads anything; a path through a regular file fails for everyone.
+        let err = Source::open_with(&Spec::File("/proc/self/status/x".into()), Options::default(), 0);
+        assert!(
+            matches!(&err, Err(SourceError::Open { path, .. }) if path.ends_with("status/x")),
+            "{:?}",
+            err.err()
+        );
     }
 }

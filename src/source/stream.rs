@@ -120,3 +120,46 @@ impl Default for Stdin {
         Self::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn polled_pipe_is_drained_without_blocking_then_ends() {
+        let (r, w) = nix::unistd::pipe().expect("pipe");
+        let mut w = std::fs::File::from(w);
+        w.write_all(b"a\nb\npartial").expect("write");
+        let mut lines = Lines::new();
+        let mut got: Vec<Vec<u8>> = Vec::new();
+        let mut bytes = 0;
+        let mut sink = |l: &[u8]| got.push(l.to_vec());
+        // A blocking pipe with nothing more in it: reading stops instead of waiting.
+        assert!(matches!(
+            drain(&mut Polled(r.as_fd()), &mut lines, &mut sink, 16, &mut bytes),
+            Drain::Dry
+        ));
+        drop(w);
+        assert!(matches!(
+            drain(&mut Polled(r.as_fd()), &mut lines, &mut sink, 16, &mut bytes),
+            Drain::Eof
+        ));
+        assert_eq!(lines.finish(), Some(&b"partial"[..]));
+        assert_eq!(got, [b"a".to_vec(), b"b".to_vec()]);
+        assert_eq!(bytes, 11);
+    }
+
+    #[test]
+    fn the_budget_bounds_one_call() {
+        let (r, w) = nix::unistd::pipe().expect("pipe");
+        let mut w = std::fs::File::from(w);
+        w.write_all(&[b'x'; 10_000]).expect("write");
+        let mut lines = Lines::new();
+        let mut bytes = 0;
+        // One read per call at most; the pipe hands out what it has in one go here.
+        let r1 = drain(&mut Polled(r.as_fd()), &mut lines, &mut |_| {}, 1, &mut bytes);
+        assert!(matches!(r1, Drain::Budget));
+        assert_eq!(bytes, 10_000);
+    }
+}
