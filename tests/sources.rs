@@ -141,13 +141,33 @@ fn closing_stops_and_reaps_the_whole_pipeline() {
     assert!(src.to_string().contains(&format!("running, pid {pid}")));
     src.close();
     assert!(!PathBuf::from(format!("/proc/{pid}")).exists(), "shell reaped");
-    // Nothing of the group is left: `sleep 30` was killed with it.
-    let group = nix::unistd::Pid::from_raw(pid as i32);
-    assert!(
-        nix::sys::signal::killpg(group, None).is_err(),
-        "process group gone"
-    );
+    // Nothing of the group is left alive: `sleep 30` and `cat` were killed with it (the
+    // orphans may linger as zombies until init reaps them).
+    let until = Instant::now() + Duration::from_secs(2);
+    while !alive_in_group(pid).is_empty() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(alive_in_group(pid), Vec::<u32>::new());
     assert!(src.to_string().ends_with("stopped"));
+}
+
+/// Processes in process group `pgid` that are not zombies.
+fn alive_in_group(pgid: u32) -> Vec<u32> {
+    let mut alive = Vec::new();
+    for entry in fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid pgrp …; comm may hold spaces, so split after its `)`.
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.len() > 2 && fields[2] == pgid.to_string() && fields[0] != "Z" {
+            alive.extend(head.split_whitespace().next().and_then(|p| p.parse::<u32>().ok()));
+        }
+    }
+    alive
 }
 
 #[test]
@@ -353,7 +373,11 @@ fn a_command_that_closes_its_output_but_lingers_is_terminated() {
     capture_logs();
     let start = Instant::now();
     let spec = Spec::Command("echo bye; exec >&-; sleep 30".into());
-    let mut src = Source::open_with(&spec, fast(), 0).expect("spawn");
+    let opts = Options {
+        kill_grace_ms: 1000,
+        ..fast()
+    };
+    let mut src = Source::open_with(&spec, opts, 0).expect("spawn");
     let pid = pid_of(&src).expect("pid");
     let mut got = Vec::new();
     pump(&mut src, start, &mut got, 3000, |g| !g.is_empty());

@@ -205,29 +205,22 @@ impl Command {
         }
     }
 
-    /// Stops the child (its whole process group): SIGTERM, up to half a second to exit,
-    /// then SIGKILL; and reaps it.
+    /// Stops the child and its whole process group: SIGTERM, up to half a second for the
+    /// shell to exit, then SIGKILL to whatever is left of the group; and reaps the shell.
     pub fn close(&mut self) {
         let old = std::mem::replace(&mut self.state, State::Backoff { until_ms: u64::MAX });
         let mut child = match old {
-            State::Running {
-                child,
-                exited: Some(_),
-                ..
-            } => {
-                signal_group(&child, Signal::SIGKILL);
-                return;
-            }
             State::Running { child, .. } | State::Reaping { child, .. } => child,
             State::Backoff { .. } => return,
         };
         signal_group(&child, Signal::SIGTERM);
         for _ in 0..50 {
             if !matches!(child.try_wait(), Ok(None)) {
-                return;
+                break;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
+        // The group outlives a reaped shell while any member lives, so its id is not reused.
         signal_group(&child, Signal::SIGKILL);
         if let Err(e) = child.wait() {
             log::warn!("command '{}': waiting for pid {}: {e}", self.command, child.id());
