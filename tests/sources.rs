@@ -397,3 +397,31 @@ fn a_command_that_closes_its_output_but_lingers_is_terminated() {
     assert!(!PathBuf::from(format!("/proc/{pid}")).exists(), "reaped");
     assert_eq!(got, ["bye"]);
 }
+
+#[test]
+fn a_command_that_ran_long_enough_restarts_quickly_again() {
+    capture_logs();
+    let start = Instant::now();
+    let spec = Spec::Command("sleep 0.3; echo stable".into());
+    let opts = Options {
+        stable_ms: 250,
+        ..fast()
+    };
+    let mut src = Source::open_with(&spec, opts, 0).expect("spawn");
+    let mut got = Vec::new();
+    pump(&mut src, start, &mut got, 5000, |g| g.len() >= 3);
+    assert_eq!(got, ["stable", "stable", "stable"]);
+    let count = |needle: &str| {
+        LOGS.lock()
+            .map(|l| {
+                l.iter()
+                    .filter(|m| m.contains("'sleep 0.3; echo stable'") && m.contains(needle))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    // Every run lasted over `stable_ms`: the delay never doubled.
+    // (The third exit may already be seen with the third line.)
+    assert!(count("restarting in 0.2s") >= 2);
+    assert_eq!(count("restarting in 0.4s"), 0);
+}
