@@ -244,13 +244,24 @@ fn append(path: &PathBuf, data: &[u8]) {
 
 #[test]
 fn a_followed_file_starts_at_its_end_and_survives_truncation_and_rotation() {
+    follow_truncation_and_rotation(true);
+}
+
+#[test]
+fn without_inotify_too() {
+    follow_truncation_and_rotation(false);
+    live_rotation(false);
+}
+
+fn follow_truncation_and_rotation(inotify: bool) {
     capture_logs();
-    let dir = temp_dir("follow");
+    let dir = temp_dir(&format!("follow-{inotify}"));
     let path = dir.join("messages");
     fs::write(&path, "old line, judged by the run before\nhalf a li").expect("write");
     let start = Instant::now();
-    let mut src = Source::open_with(&Spec::File(path.clone()), fast(), 0).expect("follow");
-    assert!(src.fd().is_none());
+    let opts = Options { inotify, ..fast() };
+    let mut src = Source::open_with(&Spec::File(path.clone()), opts, 0).expect("follow");
+    assert_eq!(src.fd().is_some(), inotify);
     let mut got = Vec::new();
     append(&path, b"ne\na\nb\n");
     pump(&mut src, start, &mut got, 2000, |g| g.len() >= 2);
@@ -307,10 +318,15 @@ fn a_directory_is_not_a_log_file() {
 
 #[test]
 fn every_line_exactly_once_across_a_rotation_under_a_live_writer() {
-    let dir = temp_dir("live");
+    live_rotation(true);
+}
+
+fn live_rotation(inotify: bool) {
+    let dir = temp_dir(&format!("live-{inotify}"));
     let path = dir.join("log");
     fs::write(&path, "").expect("create");
-    let mut src = Source::open_with(&Spec::File(path.clone()), fast(), 0).expect("follow");
+    let opts = Options { inotify, ..fast() };
+    let mut src = Source::open_with(&Spec::File(path.clone()), opts, 0).expect("follow");
     const N: usize = 20_000;
     let writer = {
         let path = path.clone();
@@ -424,4 +440,36 @@ fn a_command_that_ran_long_enough_restarts_quickly_again() {
     // (The third exit may already be seen with the third line.)
     assert!(count("restarting in 0.2s") >= 2);
     assert_eq!(count("restarting in 0.4s"), 0);
+}
+
+#[test]
+fn a_followed_file_wakes_the_poll_loop_through_inotify() {
+    let dir = temp_dir("inotify");
+    let path = dir.join("log");
+    fs::write(&path, "").expect("create");
+    let opts = Options {
+        file_poll_ms: 60_000,
+        ..fast()
+    };
+    let mut src = Source::open_with(&Spec::File(path.clone()), opts, 0).expect("follow");
+    let ready = |src: &Source, ms: u16| match src.fd() {
+        Some(fd) => poll(&mut [PollFd::new(fd, PollFlags::POLLIN)], PollTimeout::from(ms)).unwrap_or(0),
+        None => panic!("no inotify descriptor"),
+    };
+    let mut got = Vec::new();
+    let mut sink = |l: &[u8]| got.push(String::from_utf8_lossy(l).into_owned());
+    src.read(0, &mut sink);
+    assert_eq!(ready(&src, 0), 0, "nothing happened yet");
+    append(&path, b"one\n");
+    assert_eq!(ready(&src, 2000), 1, "an append wakes the loop");
+    src.read(1, &mut sink);
+    assert_eq!(ready(&src, 0), 0, "read consumed the wake-up");
+    fs::rename(&path, dir.join("log.1")).expect("rotate");
+    append(&path, b"two\n");
+    assert_eq!(ready(&src, 2000), 1, "a rotation wakes the loop");
+    src.read(2, &mut sink);
+    assert_eq!(got, ["one", "two"]);
+    // Nothing else to do for a minute: the file poll is only a safety net.
+    assert!(src.next_deadline_ms() >= Some(60_000));
+    let _ = fs::remove_dir_all(&dir);
 }

@@ -5,9 +5,12 @@
 //! them). If the end is in the middle of a line, the rest of that line is skipped. A file that
 //! appears later — it was missing, or it replaced the old one — is read from its start.
 //!
-//! Regular files are always "readable" to `poll`, so there is no descriptor to wait on: the
-//! daemon calls `read` at least every [`super::Options::file_poll_ms`] (`next_deadline_ms` says
-//! when), and each `read` reads to the end of what is there, then looks at the path:
+//! Regular files are always "readable" to `poll`, so the descriptor to wait on is an inotify
+//! watch on the file's directory ([`super::watch`]), readable when anything there changes. The
+//! daemon also calls `read` when `next_deadline_ms` says: every
+//! [`super::Options::file_poll_ms`] (250 ms) without inotify, every [`WATCHED_POLL`] times
+//! that (2 s) as a safety net with it. Each `read` reads to the end of what is there, then looks
+//! at the path:
 //! * the same file, shorter than what was read: truncated in place (`copytruncate`); read again
 //!   from offset 0;
 //! * another file (device/inode changed: `mv log log.1` and a new `log`): the old file is
@@ -22,12 +25,17 @@
 
 use super::lines::Lines;
 use super::stream::{drain, Drain};
+use super::watch::Watch;
 use super::{Options, SourceError};
 use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Seek, SeekFrom};
+use std::os::fd::BorrowedFd;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
+
+/// With inotify, the file is also polled every this many `file_poll_ms`.
+pub const WATCHED_POLL: u64 = 8;
 
 struct Open {
     file: File,
@@ -41,6 +49,7 @@ pub struct Follow {
     path: PathBuf,
     opts: Options,
     open: Option<Open>,
+    watch: Watch,
     /// When the next `read` is due.
     due_ms: u64,
     /// The last `read` stopped on its budget: read again at once.
@@ -61,6 +70,7 @@ impl Follow {
             path: path.to_path_buf(),
             opts,
             open: None,
+            watch: Watch::new(path, opts.inotify),
             due_ms: now_ms,
             more: false,
             warned: false,
@@ -96,13 +106,21 @@ impl Follow {
         self.open.is_some()
     }
 
+    /// The inotify descriptor, when watching.
+    pub fn fd(&self) -> Option<BorrowedFd<'_>> {
+        self.watch.fd()
+    }
+
     pub fn next_deadline_ms(&self) -> Option<u64> {
         Some(if self.more { 0 } else { self.due_ms })
     }
 
     /// Reads what was appended, then handles truncation and rotation (see the module doc).
     pub fn read(&mut self, now_ms: u64, lines: &mut Lines, sink: &mut dyn FnMut(&[u8]), bytes: &mut u64) {
-        self.due_ms = now_ms + self.opts.file_poll_ms;
+        self.watch.drain();
+        self.watch.retry();
+        let every = if self.watch.active() { WATCHED_POLL } else { 1 };
+        self.due_ms = now_ms + self.opts.file_poll_ms * every;
         self.more = false;
         if self.open.is_none() && !self.open_new(lines) {
             return;

@@ -31,8 +31,8 @@
 //! ```
 //!
 //! * [`Source::fd`] is what to poll for `POLLIN` now: the command's stdout pipe, standard
-//!   input; `None` while a command waits to restart, once stdin has ended, and always for
-//!   files (a regular file is always "readable").
+//!   input, an inotify watch on a followed file's directory; `None` while a command waits to
+//!   restart, once stdin has ended, and for a file where inotify is not available.
 //! * [`Source::read`] reads what is there without blocking (the pipe is non-blocking; stdin is
 //!   polled with a zero timeout before each read, so its shared flags are left alone; files
 //!   stop at their end), at most [`Options::read_budget`] buffers per call so one flood does
@@ -41,7 +41,8 @@
 //! * [`Source::tick`] reaps and restarts commands; call it at least once a second.
 //!   [`Source::next_deadline_ms`] is when the source next needs `read`/`tick` without a
 //!   readable fd: a restart, a reap check, the next file poll ([`Options::file_poll_ms`],
-//!   250 ms), or "now" when a file read stopped on its budget.
+//!   250 ms, or 2 s as a safety net when inotify watches the file), or "now" when a file read
+//!   stopped on its budget.
 //! * [`Status`]: `Open` (reading), `Waiting` (command restarting, file missing), `Ended`
 //!   (stdin's end: the daemon finishes and exits 0). Only stdin ever ends: a command that
 //!   exits is restarted with backoff (1 s doubling to 60 s), forever.
@@ -55,6 +56,7 @@ mod command;
 mod follow;
 pub mod lines;
 mod stream;
+mod watch;
 
 use crate::clock;
 use command::Command;
@@ -107,6 +109,8 @@ pub struct Options {
     pub file_poll_ms: u64,
     /// Reads (of up to [`lines::BUFFER`] bytes) per `read` call.
     pub read_budget: usize,
+    /// Watch followed files with inotify (else only poll them).
+    pub inotify: bool,
 }
 
 impl Default for Options {
@@ -118,6 +122,7 @@ impl Default for Options {
             kill_grace_ms: 1000,
             file_poll_ms: 250,
             read_budget: 16,
+            inotify: true,
         }
     }
 }
@@ -220,7 +225,7 @@ impl Source {
         match &self.kind {
             Kind::Command(c) => c.fd(),
             Kind::Stdin(s) => s.fd(),
-            Kind::File(_) => None,
+            Kind::File(f) => f.fd(),
         }
     }
 
