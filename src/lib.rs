@@ -14,5 +14,6 @@ pub mod config;
 pub mod filter;
 pub mod firewall;
 pub mod jail;
+pub mod json;
 pub mod line;
 pub mod source;
