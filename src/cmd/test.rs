@@ -31,7 +31,9 @@ pub fn run(args: &TestArgs) -> i32 {
         return list();
     }
     let [filter_name, input] = args.args.as_slice() else {
-        eprintln!("usage: logjail test [-c CONFIG] [--json] [--print-missed] [--print-matched] FILTER LOGFILE|-");
+        eprintln!(
+            "usage: logjail test [-c CONFIG] [--json] [--print-missed] [--print-matched] FILTER LOGFILE|-"
+        );
         eprintln!("       logjail test --list");
         return 1;
     };
