@@ -23,7 +23,9 @@ use std::path::{Path, PathBuf};
 const CORPUS: &str = "conformance/sshguard-parser-tests.txt";
 
 fn corpus() -> Option<PathBuf> {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(CORPUS);
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(CORPUS);
     let fixed = Path::new("/work/shared").join(CORPUS);
     [beside, fixed].into_iter().find(|p| p.is_file())
 }
@@ -96,7 +98,10 @@ fn sshguard_corpus_agreement() {
     let entries = entries(&text);
     let dir = Path::new("/nonexistent");
     eprintln!("conformance against {}", path.display());
-    eprintln!("{:<10} {:>7} {:>7} {:>8}", "service", "entries", "agree", "percent");
+    eprintln!(
+        "{:<10} {:>7} {:>7} {:>8}",
+        "service", "entries", "agree", "percent"
+    );
     let mut rates = Vec::new();
     for service in ["sshd", "dropbear"] {
         let f = filter::load(service, dir).unwrap();
@@ -104,7 +109,10 @@ fn sshguard_corpus_agreement() {
         let mut agree = 0;
         let mut differ = Vec::new();
         for e in &mine {
-            let want = e.addr.as_ref().map(|a| a.parse::<std::net::IpAddr>().unwrap().to_string());
+            let want = e
+                .addr
+                .as_ref()
+                .map(|a| a.parse::<std::net::IpAddr>().unwrap().to_string());
             let got = verdict(&f, &e.line);
             if got == want {
                 agree += 1;
@@ -119,7 +127,10 @@ fn sshguard_corpus_agreement() {
         }
         rates.push((service, mine.len(), agree));
     }
-    if logjail::line::parse(b"Nov 24 10:00:01 host sshd[1]: x", 0).program.is_empty() {
+    if logjail::line::parse(b"Nov 24 10:00:01 host sshd[1]: x", 0)
+        .program
+        .is_empty()
+    {
         eprintln!("conformance: line.rs is still a stub; agreement not asserted");
         return;
     }

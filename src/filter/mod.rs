@@ -5,8 +5,9 @@
 //! takes one message (bytes, as the log gave them) and answers with an [`Outcome`]: the first
 //! failregex that matches and whose `<HOST>` is an address wins, unless an ignoreregex matches
 //! too. The per-message path allocates nothing: invalid UTF-8 is repaired in a stack buffer
-//! ([`utf8`]), a literal [`prefilter`] keeps most messages away from the regex engine, and
-//! captures land in locations allocated once per rule.
+//! ([`utf8`]), a literal [`prefilter`] keeps most messages away from any regex engine, anchored
+//! patterns run on a small [`backtrack`]ing matcher (regex-lite's PikeVM is the fallback and the
+//! reference), and regex-lite's captures land in locations allocated once per rule.
 //!
 //! Filters are written so that text an attacker controls (user names, URLs) cannot frame
 //! another address: every shipped rule is anchored, and a greedy `.*` before the final
@@ -14,6 +15,7 @@
 //!
 //! Built-in filters ship inside the binary ([`builtin`]); [`load`] finds a filter by name or path.
 
+pub mod backtrack;
 pub mod builtin;
 mod format;
 pub mod host;
@@ -22,6 +24,7 @@ mod utf8;
 
 pub use builtin::load;
 
+use backtrack::Verdict;
 use core::cell::RefCell;
 use core::fmt;
 use core::net::IpAddr;
@@ -78,6 +81,8 @@ struct Rule {
     source: String,
     regex: Regex,
     prefilter: Prefilter,
+    /// The same pattern for the backtracker, when it is within its subset.
+    fast: Option<backtrack::Program>,
     /// Capture group index of `<HOST>`, if the pattern has one.
     host: Option<usize>,
     locs: RefCell<CaptureLocations>,
@@ -96,6 +101,7 @@ impl Rule {
         Ok(Rule {
             source: p.text.to_owned(),
             prefilter: Prefilter::new(&expanded),
+            fast: backtrack::Program::new(&expanded, host::GROUP),
             locs: RefCell::new(regex.capture_locations()),
             regex,
             host,
@@ -103,7 +109,14 @@ impl Rule {
     }
 
     fn is_match(&self, text: &str) -> bool {
-        self.prefilter.may_match(text.as_bytes()) && self.regex.is_match(text)
+        if !self.prefilter.may_match(text.as_bytes()) {
+            return false;
+        }
+        match self.fast.as_ref().map(|p| p.run(text)) {
+            Some(Verdict::Match(_)) => true,
+            Some(Verdict::NoMatch) => false,
+            Some(Verdict::GaveUp) | None => self.regex.is_match(text),
+        }
     }
 
     /// The address this rule finds in `text`, if it matches and `<HOST>` is an address.
@@ -112,6 +125,16 @@ impl Rule {
             return None;
         }
         let group = self.host?;
+        let (start, end) = match self.fast.as_ref().map(|p| p.run(text)) {
+            Some(Verdict::Match(span)) => span?,
+            Some(Verdict::NoMatch) => return None,
+            Some(Verdict::GaveUp) | None => self.captures(group, text)?,
+        };
+        crate::addr::parse_host(text.as_bytes().get(start..end)?)
+    }
+
+    /// The span of capture `group` according to regex-lite.
+    fn captures(&self, group: usize, text: &str) -> Option<(usize, usize)> {
         let mut fresh;
         let mut borrowed = self.locs.try_borrow_mut();
         let locs = match &mut borrowed {
@@ -122,8 +145,7 @@ impl Rule {
             }
         };
         self.regex.captures_read(locs, text)?;
-        let (start, end) = locs.get(group)?;
-        crate::addr::parse_host(text.as_bytes().get(start..end)?)
+        locs.get(group)
     }
 }
 
