@@ -30,17 +30,18 @@ pub enum Verdict {
 /// A set of characters: a bitmap for ASCII, ranges beyond.
 #[derive(Clone, Debug)]
 struct Set {
-    ascii: u128,
+    /// Bit `c` of word `c / 64` for ASCII `c` (two words: u128 shifts are slow on 32-bit targets).
+    ascii: [u64; 2],
     high: Vec<(u32, u32)>,
 }
 
 impl Set {
     fn from_ranges(ranges: &[(u32, u32)], negated: bool) -> Set {
-        let mut ascii = 0u128;
+        let mut ascii = [0u64; 2];
         let mut high = Vec::new();
         for &(a, b) in ranges {
             for c in a..=b.min(127) {
-                ascii |= 1 << c;
+                ascii[(c / 64) as usize] |= 1 << (c % 64);
             }
             if b >= 128 {
                 high.push((a.max(128), b));
@@ -62,15 +63,19 @@ impl Set {
             inv.push((next, 0x10FFFF));
         }
         Set {
-            ascii: !ascii,
+            ascii: [!ascii[0], !ascii[1]],
             high: inv,
         }
+    }
+
+    fn has_ascii(&self, c: u32) -> bool {
+        self.ascii[(c / 64) as usize] & (1 << (c % 64)) != 0
     }
 
     fn has(&self, c: char) -> bool {
         let c = c as u32;
         if c < 128 {
-            self.ascii & (1 << c) != 0
+            self.has_ascii(c)
         } else {
             self.high.iter().any(|&(a, b)| a <= c && c <= b)
         }
@@ -173,6 +178,11 @@ fn seq<'t>(nodes: &[Node], cx: &mut Cx<'t>, pos: usize, k: &mut Cont<'_, 't>) ->
             cx.text.as_bytes().get(pos..).is_some_and(|t| t.starts_with(l)) && seq(rest, cx, pos + l.len(), k)
         }
         Node::Class { set, min, max } => {
+            // A literal next can only match where its first byte is: skip the other positions.
+            let next = match rest.first() {
+                Some(Node::Lit(l)) => l.first().copied(),
+                _ => None,
+            };
             let (mut end, mut n) = (pos, 0u32);
             while n < *max {
                 match char_at(cx.text, end) {
@@ -185,7 +195,11 @@ fn seq<'t>(nodes: &[Node], cx: &mut Cx<'t>, pos: usize, k: &mut Cont<'_, 't>) ->
                 if n < *min {
                     return false;
                 }
-                if seq(rest, cx, end, k) {
+                let viable = match next {
+                    Some(b) => cx.text.as_bytes().get(end) == Some(&b),
+                    None => true,
+                };
+                if viable && seq(rest, cx, end, k) {
                     return true;
                 }
                 if n == *min || cx.steps > STEPS {
@@ -446,7 +460,7 @@ fn class(set: Set) -> Node {
 /// The members of a set as ranges (for a Perl class inside brackets).
 fn set_ranges(set: &Set) -> Vec<(u32, u32)> {
     let mut v: Vec<(u32, u32)> = (0..128u32)
-        .filter(|&c| set.ascii & (1 << c) != 0)
+        .filter(|&c| set.has_ascii(c))
         .map(|c| (c, c))
         .collect();
     v.extend(set.high.iter().copied());
