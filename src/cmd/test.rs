@@ -30,7 +30,23 @@ pub fn run(args: &TestArgs) -> i32 {
     if args.list {
         return list();
     }
-    let [filter_name, input] = args.args.as_slice() else {
+    // The positionals are greedy (so that `-` is a positional, not an unknown option): switches
+    // written after FILTER arrive here.
+    let mut opts = Options {
+        json: args.json,
+        print_missed: args.print_missed,
+        print_matched: args.print_matched,
+    };
+    let mut positional = Vec::new();
+    for a in &args.args {
+        match a.as_str() {
+            "--json" => opts.json = true,
+            "--print-missed" => opts.print_missed = true,
+            "--print-matched" => opts.print_matched = true,
+            _ => positional.push(a.as_str()),
+        }
+    }
+    let [filter_name, input] = positional.as_slice() else {
         eprintln!(
             "usage: logjail test [-c CONFIG] [--json] [--print-missed] [--print-matched] FILTER LOGFILE|-"
         );
@@ -44,7 +60,7 @@ pub fn run(args: &TestArgs) -> i32 {
             return 1;
         }
     };
-    let reader: Box<dyn Read> = if input == "-" {
+    let reader: Box<dyn Read> = if *input == "-" {
         Box::new(io::stdin().lock())
     } else {
         match std::fs::File::open(input) {
@@ -58,15 +74,15 @@ pub fn run(args: &TestArgs) -> i32 {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
-    let trace: &mut dyn Write = if args.json { &mut err } else { &mut out };
-    let report = match scan(&filter, reader, crate::clock::wall(), args, trace) {
+    let trace: &mut dyn Write = if opts.json { &mut err } else { &mut out };
+    let report = match scan(&filter, reader, crate::clock::wall(), &opts, trace) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("logjail test: {input}: {e}");
             return 1;
         }
     };
-    let text = if args.json {
+    let text = if opts.json {
         report.json()
     } else {
         report.text(&filter)
@@ -95,6 +111,14 @@ fn list() -> i32 {
         }
     }
     0
+}
+
+/// How to report.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    pub json: bool,
+    pub print_missed: bool,
+    pub print_matched: bool,
 }
 
 /// What a run found.
@@ -189,7 +213,7 @@ pub fn scan(
     filter: &Filter,
     mut input: impl Read,
     now: i64,
-    args: &TestArgs,
+    args: &Options,
     trace: &mut dyn Write,
 ) -> io::Result<Report> {
     let mut report = Report::new();
@@ -248,20 +272,9 @@ pub fn scan(
 mod tests {
     use super::*;
 
-    fn args() -> TestArgs {
-        TestArgs {
-            config: String::new(),
-            json: true,
-            print_missed: false,
-            print_matched: false,
-            list: false,
-            args: Vec::new(),
-        }
-    }
-
     fn run_on(filter: &str, log: &str) -> Report {
         let f = Filter::parse("t", filter).unwrap();
-        scan(&f, log.as_bytes(), 0, &args(), &mut io::sink()).unwrap()
+        scan(&f, log.as_bytes(), 0, &Options::default(), &mut io::sink()).unwrap()
     }
 
     #[test]
