@@ -18,6 +18,8 @@
 /// Work allowed per run before giving up (a step is one sequence position tried).
 pub const STEPS: u32 = 20_000;
 
+mod parse;
+
 /// What a run says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -29,14 +31,14 @@ pub enum Verdict {
 
 /// A set of characters: a bitmap for ASCII, ranges beyond.
 #[derive(Clone, Debug)]
-struct Set {
+pub(super) struct Set {
     /// Bit `c` of word `c / 64` for ASCII `c` (two words: u128 shifts are slow on 32-bit targets).
-    ascii: [u64; 2],
-    high: Vec<(u32, u32)>,
+    pub(super) ascii: [u64; 2],
+    pub(super) high: Vec<(u32, u32)>,
 }
 
 impl Set {
-    fn from_ranges(ranges: &[(u32, u32)], negated: bool) -> Set {
+    pub(super) fn from_ranges(ranges: &[(u32, u32)], negated: bool) -> Set {
         let mut ascii = [0u64; 2];
         let mut high = Vec::new();
         for &(a, b) in ranges {
@@ -68,7 +70,7 @@ impl Set {
         }
     }
 
-    fn has_ascii(&self, c: u32) -> bool {
+    pub(super) fn has_ascii(&self, c: u32) -> bool {
         self.ascii[(c / 64) as usize] & (1 << (c % 64)) != 0
     }
 
@@ -82,13 +84,8 @@ impl Set {
     }
 }
 
-const DIGIT: &[(u32, u32)] = &[(48, 57)];
-const SPACE: &[(u32, u32)] = &[(9, 13), (32, 32)];
-const WORD: &[(u32, u32)] = &[(48, 57), (65, 90), (95, 95), (97, 122)];
-const NEWLINE: &[(u32, u32)] = &[(10, 10)];
-
 #[derive(Clone, Debug)]
-enum Node {
+pub(super) enum Node {
     Start,
     End,
     Lit(Box<[u8]>),
@@ -118,13 +115,9 @@ impl Program {
     /// group whose span [`Program::run`] reports.
     pub fn new(pattern: &str, capture: &str) -> Option<Program> {
         let chars: Vec<char> = pattern.chars().collect();
-        let mut p = Parser {
-            c: &chars,
-            i: 0,
-            capture,
-        };
+        let mut p = parse::Parser::new(&chars, capture);
         let alts = p.alternation()?;
-        if p.i != chars.len() || alts.len() != 1 {
+        if !p.at_end() || alts.len() != 1 {
             return None;
         }
         let nodes = alts.into_iter().next()?;
@@ -263,219 +256,5 @@ fn group<'t>(
     count >= min && seq(rest, cx, pos, k)
 }
 
-struct Parser<'a> {
-    c: &'a [char],
-    i: usize,
-    capture: &'a str,
-}
-
-impl Parser<'_> {
-    fn peek(&self) -> Option<char> {
-        self.c.get(self.i).copied()
-    }
-
-    fn alternation(&mut self) -> Option<Vec<Vec<Node>>> {
-        let mut alts = vec![self.sequence()?];
-        while self.peek() == Some('|') {
-            self.i += 1;
-            alts.push(self.sequence()?);
-        }
-        Some(alts)
-    }
-
-    fn sequence(&mut self) -> Option<Vec<Node>> {
-        let mut nodes: Vec<Node> = Vec::new();
-        while let Some(c) = self.peek() {
-            if c == '|' || c == ')' {
-                break;
-            }
-            self.i += 1;
-            let atom = match c {
-                '^' => Node::Start,
-                '$' => Node::End,
-                '.' => class(Set::from_ranges(NEWLINE, true)),
-                '[' => class(self.bracket()?),
-                '(' => self.group()?,
-                '\\' => match self.escape()? {
-                    Ok(ch) => lit(ch),
-                    Err(set) => class(set),
-                },
-                '*' | '+' | '?' | '{' => return None,
-                ch => lit(ch),
-            };
-            let (min, max) = self.quantifier()?;
-            let node = match (atom, min, max) {
-                (a, 1, 1) => a,
-                (Node::Start | Node::End, ..) => return None,
-                (Node::Lit(l), min, max) => {
-                    let ch = core::str::from_utf8(&l).ok()?.chars().next()? as u32;
-                    Node::Class {
-                        set: Set::from_ranges(&[(ch, ch)], false),
-                        min,
-                        max,
-                    }
-                }
-                (Node::Class { set, .. }, min, max) => Node::Class { set, min, max },
-                (Node::Group { alts, capture, .. }, min, max) => {
-                    if max > 1 && alts.iter().any(|a| nullable(a)) {
-                        return None;
-                    }
-                    Node::Group {
-                        alts,
-                        min,
-                        max,
-                        capture,
-                    }
-                }
-            };
-            match (nodes.last_mut(), &node) {
-                (Some(Node::Lit(prev)), Node::Lit(l)) => {
-                    let mut v = prev.to_vec();
-                    v.extend_from_slice(l);
-                    *prev = v.into_boxed_slice();
-                }
-                _ => nodes.push(node),
-            }
-        }
-        Some(nodes)
-    }
-
-    fn group(&mut self) -> Option<Node> {
-        let mut capture = false;
-        if self.peek() == Some('?') {
-            let rest: String = self.c[self.i..].iter().take(40).collect();
-            if rest.starts_with("?:") {
-                self.i += 2;
-            } else if let Some(name) = rest.strip_prefix("?P<").or_else(|| rest.strip_prefix("?<")) {
-                let end = name.find('>')?;
-                capture = &name[..end] == self.capture;
-                self.i += rest.len() - name.len() + end + 1;
-            } else {
-                return None; // flags
-            }
-        }
-        let alts = self.alternation()?;
-        if self.peek() != Some(')') {
-            return None;
-        }
-        self.i += 1;
-        Some(Node::Group {
-            alts,
-            min: 1,
-            max: 1,
-            capture,
-        })
-    }
-
-    /// After `\`: a literal character or a Perl class.
-    fn escape(&mut self) -> Option<Result<char, Set>> {
-        let c = self.peek()?;
-        self.i += 1;
-        let (ranges, neg) = match c {
-            'd' | 'D' => (DIGIT, c == 'D'),
-            's' | 'S' => (SPACE, c == 'S'),
-            'w' | 'W' => (WORD, c == 'W'),
-            c if c.is_ascii_punctuation() => return Some(Ok(c)),
-            _ => return None,
-        };
-        Some(Err(Set::from_ranges(ranges, neg)))
-    }
-
-    /// After `[`: a class of single characters, ranges and Perl classes.
-    fn bracket(&mut self) -> Option<Set> {
-        let negated = self.peek() == Some('^');
-        if negated {
-            self.i += 1;
-        }
-        let mut ranges: Vec<(u32, u32)> = Vec::new();
-        let mut first = true;
-        loop {
-            let c = self.peek()?;
-            self.i += 1;
-            let lo = match c {
-                ']' if !first => break,
-                '[' | '&' | '~' => return None, // nested classes, set operations
-                '\\' => match self.escape()? {
-                    Ok(ch) => ch,
-                    Err(set) => {
-                        ranges.extend(set_ranges(&set));
-                        first = false;
-                        continue;
-                    }
-                },
-                ch => ch,
-            };
-            first = false;
-            let is_range = self.peek() == Some('-') && self.c.get(self.i + 1).is_some_and(|&n| n != ']');
-            if is_range {
-                let hi = *self.c.get(self.i + 1)?;
-                if hi == '\\' || hi == '[' || hi < lo {
-                    return None;
-                }
-                self.i += 2;
-                ranges.push((lo as u32, hi as u32));
-            } else {
-                ranges.push((lo as u32, lo as u32));
-            }
-        }
-        Some(Set::from_ranges(&ranges, negated))
-    }
-
-    /// A quantifier after an atom, as (min, max); (1, 1) when there is none.
-    fn quantifier(&mut self) -> Option<(u32, u32)> {
-        let q = match self.peek() {
-            Some('*') => (0, u32::MAX),
-            Some('+') => (1, u32::MAX),
-            Some('?') => (0, 1),
-            Some('{') => {
-                let close = self.c[self.i..].iter().position(|&c| c == '}')?;
-                let body: String = self.c[self.i + 1..self.i + close].iter().collect();
-                self.i += close;
-                let num = |s: &str| s.trim().parse::<u32>().ok();
-                match body.split_once(',') {
-                    None => (num(&body)?, num(&body)?),
-                    Some((a, "")) => (num(a)?, u32::MAX),
-                    Some((a, b)) => (num(a)?, num(b)?),
-                }
-            }
-            _ => return Some((1, 1)),
-        };
-        self.i += 1;
-        if matches!(self.peek(), Some('?' | '+' | '*' | '{')) {
-            return None; // lazy or stacked quantifiers
-        }
-        Some(q)
-    }
-}
-
-fn lit(c: char) -> Node {
-    let mut b = [0u8; 4];
-    Node::Lit(c.encode_utf8(&mut b).as_bytes().into())
-}
-
-fn class(set: Set) -> Node {
-    Node::Class { set, min: 1, max: 1 }
-}
-
-/// The members of a set as ranges (for a Perl class inside brackets).
-fn set_ranges(set: &Set) -> Vec<(u32, u32)> {
-    let mut v: Vec<(u32, u32)> = (0..128u32)
-        .filter(|&c| set.has_ascii(c))
-        .map(|c| (c, c))
-        .collect();
-    v.extend(set.high.iter().copied());
-    v
-}
-
-fn nullable(nodes: &[Node]) -> bool {
-    nodes.iter().all(|n| match n {
-        Node::Start | Node::End => true,
-        Node::Lit(l) => l.is_empty(),
-        Node::Class { min, .. } => *min == 0,
-        Node::Group { alts, min, .. } => *min == 0 || alts.iter().any(|a| nullable(a)),
-    })
-}
-
 #[cfg(test)]
-#[path = "backtrack_tests.rs"]
 mod tests;
