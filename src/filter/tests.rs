@@ -102,3 +102,41 @@ fn invalid_utf8_neither_panics_nor_evades() {
     let long = vec![0xffu8; 5000];
     assert_eq!(d.check(&long), Outcome::NoMatch);
 }
+
+#[test]
+fn random_messages_never_panic() {
+    let pieces: [&[u8]; 16] = [
+        b"Bad password attempt for '",
+        b"' from ",
+        b"203.0.113.9",
+        b":4242",
+        b"2001:db8::7",
+        b"%eth0",
+        b"[",
+        b"]",
+        b"\xff",
+        b"\xe2\x82",
+        b" port ",
+        b"Failed password for ",
+        b"invalid user ",
+        b" ",
+        b"luci: failed login on /",
+        b"::ffff:1.2.3.4",
+    ];
+    let filters: Vec<Filter> = builtin::names().map(builtin).collect();
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..3000 {
+        let mut msg = Vec::new();
+        for _ in 0..(x % 24) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            msg.extend_from_slice(pieces[(x % 16) as usize]);
+        }
+        for f in &filters {
+            if let Outcome::Match(m) = f.check(&msg) {
+                assert!(f.rule(m.rule).is_some());
+            }
+        }
+    }
+}

@@ -95,15 +95,24 @@ impl<'a> Parser<'a> {
     fn group(&mut self) -> Option<Node> {
         let mut capture = false;
         if self.peek() == Some('?') {
-            let rest: String = self.c[self.i..].iter().take(40).collect();
-            if rest.starts_with("?:") {
-                self.i += 2;
-            } else if let Some(name) = rest.strip_prefix("?P<").or_else(|| rest.strip_prefix("?<")) {
-                let end = name.find('>')?;
-                capture = &name[..end] == self.capture;
-                self.i += rest.len() - name.len() + end + 1;
+            let rest = &self.c[self.i..];
+            let name_at = if rest.starts_with(&['?', ':']) {
+                None
+            } else if rest.starts_with(&['?', 'P', '<']) {
+                Some(3)
+            } else if rest.starts_with(&['?', '<']) {
+                Some(2)
             } else {
                 return None; // flags
+            };
+            match name_at {
+                None => self.i += 2,
+                Some(at) => {
+                    let len = rest[at..].iter().position(|&c| c == '>')?;
+                    let name: String = rest[at..at + len].iter().collect();
+                    capture = name == self.capture;
+                    self.i += at + len + 1;
+                }
             }
         }
         let alts = self.alternation()?;

@@ -67,6 +67,39 @@ fn declines_what_it_does_not_implement() {
 }
 
 #[test]
+fn odd_patterns_never_panic() {
+    let patterns = [
+        "^(?P<é€>a)(?P<logjail_host>b)$",
+        "^(?<x>)",
+        "^(?P<",
+        "^[",
+        "^[]",
+        "^[^]",
+        "^a{",
+        "^a{2,",
+        "^a{,2}",
+        "^\\",
+        "^\\é",
+        "^(",
+        "^)",
+        "^[a-]",
+        "^[-a]",
+        "^[\\]-a]",
+        "^é+",
+        "^.{0}",
+    ];
+    for p in patterns {
+        if let Some(prog) = Program::new(p, host::GROUP) {
+            for t in ["", "a", "ab", "é€", "\u{FFFD}b"] {
+                let _ = prog.run(t);
+            }
+        }
+    }
+    let prog = program("^(?P<é€>a)(?P<logjail_host>b)$");
+    assert_eq!(prog.run("ab"), Verdict::Match(Some((1, 2))));
+}
+
+#[test]
 fn gives_up_on_catastrophic_backtracking() {
     let prog = program(r"^(?:a|aa)(?:a|aa)(?:a|aa)(?:a|aa)(?:a|aa)(?:a|aa).*.*.*.*x$");
     let text = "a".repeat(900);
