@@ -16,7 +16,7 @@ shared=../shared
 [ -d "$shared" ] || shared=/work/shared
 
 cargo build --release --quiet
-bin=target/release/logjail
+bin=${CARGO_TARGET_DIR:-target}/release/logjail
 log=$(mktemp /tmp/logjail-bench.XXXXXX)
 trap 'rm -f "$log"' EXIT
 summary=$(python3 "$shared/tools/genlog.py" "$format" "$lines" "$log" 2>&1)
