@@ -8,7 +8,16 @@
 //! when `line.rs` learns a format) is fine.
 
 use logjail::filter::{self, Filter, Outcome};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
+
+/// Prints to standard error directly: libtest captures `eprintln!`, and the table should show
+/// in every `cargo test` run, not only with `--nocapture`.
+macro_rules! say {
+    ($($t:tt)*) => {
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    };
+}
 
 const CORPUS: &str = "conformance/sshguard-parser-tests.txt";
 
@@ -145,16 +154,19 @@ fn verdict(f: &Filter, raw: &str) -> Option<String> {
 #[test]
 fn sshguard_corpus_agreement() {
     let Some(path) = corpus() else {
-        eprintln!("conformance: {CORPUS} not found beside the repository or in /work/shared; skipped");
+        say!("conformance: {CORPUS} not found beside the repository or in /work/shared; skipped");
         return;
     };
     let text = std::fs::read_to_string(&path).unwrap();
     let entries = entries(&text);
     let dir = Path::new("/nonexistent");
-    eprintln!("conformance against {}", path.display());
-    eprintln!(
+    say!("conformance against {}", path.display());
+    say!(
         "{:<10} {:>7} {:>7} {:>8}",
-        "service", "entries", "agree", "percent"
+        "service",
+        "entries",
+        "agree",
+        "percent"
     );
     let mut unexplained = Vec::new();
     for service in ["sshd", "dropbear"] {
@@ -181,9 +193,9 @@ fn sshguard_corpus_agreement() {
             }
         }
         let pct = 100.0 * agree as f64 / mine.len().max(1) as f64;
-        eprintln!("{service:<10} {:>7} {agree:>7} {pct:>7.1}%", mine.len());
+        say!("{service:<10} {:>7} {agree:>7} {pct:>7.1}%", mine.len());
         for k in known.iter().chain(&differ) {
-            eprintln!("{k}");
+            say!("{k}");
         }
         assert!(!mine.is_empty(), "no {service} entries in the corpus");
         unexplained.extend(differ.into_iter().map(|d| format!("{service}: {d}")));
@@ -192,7 +204,7 @@ fn sshguard_corpus_agreement() {
         .program
         .is_empty()
     {
-        eprintln!("conformance: line.rs is still a stub; agreement not asserted");
+        say!("conformance: line.rs is still a stub; agreement not asserted");
         return;
     }
     assert!(
