@@ -15,6 +15,7 @@ pub mod daemon;
 pub mod filter;
 pub mod firewall;
 pub mod jail;
+pub mod json;
 pub mod line;
 pub mod logging;
 pub mod source;
