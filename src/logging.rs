@@ -16,7 +16,12 @@ impl Log for Stderr {
     fn log(&self, r: &Record<'_>) {
         if self.enabled(r.metadata()) {
             let mut e = std::io::stderr().lock();
-            let _ = writeln!(e, "{TAG}: {}: {}", r.level().as_str().to_ascii_lowercase(), r.args());
+            let _ = writeln!(
+                e,
+                "{TAG}: {}: {}",
+                r.level().as_str().to_ascii_lowercase(),
+                r.args()
+            );
         }
     }
 

@@ -5,7 +5,8 @@
 /// Seconds east of UTC of the local time zone at Unix time `at` (what `localtime_r` says: on
 /// OpenWrt, musl reads the zone from `TZ` / `/etc/TZ`). 0 when the C library cannot tell.
 pub fn utc_offset(at: i64) -> i64 {
-    let Ok(t) = libc::time_t::try_from(at) else { return 0 };
+    // time_t is 64 bits on every target we build (musl ≥ 1.2 has 64-bit time_t on 32-bit CPUs).
+    let t: libc::time_t = at as _;
     // SAFETY: `tm` is plain old data for which all-zero bytes are a valid value; `localtime_r`
     // only reads `t` and writes into `tm`, both live, properly aligned locals of this frame.
     let mut tm: libc::tm = unsafe { core::mem::zeroed() };

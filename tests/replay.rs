@@ -58,7 +58,15 @@ fn replay_is_the_same_when_fed_byte_by_byte_slowly_enough_to_tick() {
     // clock follows the log, not the wall clock, so the decisions do not change.
     let log = std::fs::read(manifest("examples/sample.log")).expect("sample log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_logjail"))
-        .args(["run", "--dry-run", "--foreground", "--source", "-", "-c", &manifest("examples/logjail.config")])
+        .args([
+            "run",
+            "--dry-run",
+            "--foreground",
+            "--source",
+            "-",
+            "-c",
+            &manifest("examples/logjail.config"),
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

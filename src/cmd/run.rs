@@ -20,7 +20,11 @@ pub fn run(args: &RunArgs) -> i32 {
             return 1;
         }
     };
-    let level = if args.verbose { log::LevelFilter::Debug } else { config.main.loglevel };
+    let level = if args.verbose {
+        log::LevelFilter::Debug
+    } else {
+        config.main.loglevel
+    };
     logging::init(args.foreground, level);
 
     let own = own_addresses();
@@ -93,7 +97,13 @@ fn load(path: &Path) -> Result<Config, config::ConfigError> {
 /// Builds a daemon from the reloaded configuration and moves the running bans over. Jails that
 /// are gone, and hosts that the new ignore lists cover, have their bans lifted. On a broken
 /// configuration the old daemon goes on (`Err(old)`).
-fn reload(path: &Path, old: Daemon, fw: &mut dyn Firewall, seed: u64, dry_run: bool) -> Result<Daemon, Daemon> {
+fn reload(
+    path: &Path,
+    old: Daemon,
+    fw: &mut dyn Firewall,
+    seed: u64,
+    dry_run: bool,
+) -> Result<Daemon, Daemon> {
     let config = match load(path) {
         Ok(c) => c,
         Err(e) => {
@@ -115,8 +125,16 @@ fn reload(path: &Path, old: Daemon, fw: &mut dyn Firewall, seed: u64, dry_run: b
             match target {
                 Some(i) if !new.jails[i].is_ignored(&d.host) => new.jails[i].restore(*d),
                 _ => {
-                    log::info!("{}: lifting the ban of {} (jail removed or host now ignored)", oj.name, d.host);
-                    if let Err(e) = fw.release(&Ban { jail: &oj.name, host: d.host, timeout: None }) {
+                    log::info!(
+                        "{}: lifting the ban of {} (jail removed or host now ignored)",
+                        oj.name,
+                        d.host
+                    );
+                    if let Err(e) = fw.release(&Ban {
+                        jail: &oj.name,
+                        host: d.host,
+                        timeout: None,
+                    }) {
                         log::error!("{}: unban {}: {e}", oj.name, d.host);
                     }
                 }
@@ -143,5 +161,7 @@ fn seed() -> u64 {
 }
 
 fn kernel_firewall(_config: &Config) -> Result<Box<dyn Firewall>, crate::firewall::Error> {
-    Err(crate::firewall::Error::Protocol { what: "the nftables backend is not built in yet; use --dry-run".into() })
+    Err(crate::firewall::Error::Protocol {
+        what: "the nftables backend is not built in yet; use --dry-run".into(),
+    })
 }

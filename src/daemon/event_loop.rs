@@ -59,10 +59,18 @@ pub fn run(daemon: &mut Daemon, source: &mut Source, fw: &mut dyn Firewall, sig:
                 Ok(_) | Err(nix::errno::Errno::EINTR) => {}
                 Err(e) => log::error!("poll: {e}"),
             }
-            let ready = |i: usize| fds.get(i).and_then(|f| f.revents()).is_some_and(|r| !r.is_empty());
+            let ready = |i: usize| {
+                fds.get(i)
+                    .and_then(|f| f.revents())
+                    .is_some_and(|r| !r.is_empty())
+            };
             let src_i = 1;
             let fw_i = 1 + usize::from(src_fd.is_some());
-            (src_fd.is_none() || ready(src_i), ready(0), fw_borrowed.is_some() && ready(fw_i))
+            (
+                src_fd.is_none() || ready(src_i),
+                ready(0),
+                fw_borrowed.is_some() && ready(fw_i),
+            )
         };
         if ready_sig {
             while let Ok(Some(info)) = sig.read_signal() {

@@ -31,7 +31,10 @@ pub const TAG: &str = "logjail";
 /// Why the daemon could not be built.
 #[derive(Debug)]
 pub enum SetupError {
-    Filter { jail: String, error: filter::FilterError },
+    Filter {
+        jail: String,
+        error: filter::FilterError,
+    },
     NoJails,
 }
 
@@ -55,7 +58,10 @@ pub struct Now {
 
 impl Now {
     pub fn read() -> Now {
-        Now { wall: crate::clock::wall(), mono_ms: crate::clock::mono_ms() }
+        Now {
+            wall: crate::clock::wall(),
+            mono_ms: crate::clock::mono_ms(),
+        }
     }
 }
 
@@ -84,7 +90,10 @@ pub struct Daemon {
 
 /// Loopback is never banned, whatever the configuration says.
 pub fn loopback() -> [Cidr; 2] {
-    [Cidr::new([127, 0, 0, 0].into(), 8), Cidr::new(core::net::Ipv6Addr::LOCALHOST.into(), 128)]
+    [
+        Cidr::new([127, 0, 0, 0].into(), 8),
+        Cidr::new(core::net::Ipv6Addr::LOCALHOST.into(), 128),
+    ]
 }
 
 impl Daemon {
@@ -98,8 +107,12 @@ impl Daemon {
             let fi = match filters.iter().position(|f| f.name() == jc.filter) {
                 Some(i) => i,
                 None => {
-                    let f = filter::load(&jc.filter, &config.main.filter_dir)
-                        .map_err(|error| SetupError::Filter { jail: jc.name.clone(), error })?;
+                    let f = filter::load(&jc.filter, &config.main.filter_dir).map_err(|error| {
+                        SetupError::Filter {
+                            jail: jc.name.clone(),
+                            error,
+                        }
+                    })?;
                     filters.push(f);
                     jails_of.push(Vec::new());
                     filters.len() - 1
@@ -117,7 +130,16 @@ impl Daemon {
         if jails.is_empty() {
             return Err(SetupError::NoJails);
         }
-        Ok(Daemon { filters, jails_of, jails, dry_run, event: i64::MIN, event_arrival_ms: 0, event_from_log: false, counters: Counters::default() })
+        Ok(Daemon {
+            filters,
+            jails_of,
+            jails,
+            dry_run,
+            event: i64::MIN,
+            event_arrival_ms: 0,
+            event_from_log: false,
+            counters: Counters::default(),
+        })
     }
 
     /// The event clock at `now` (see the module docs): the latest line time advanced by the
@@ -127,7 +149,8 @@ impl Daemon {
             now.wall
         } else {
             let elapsed = now.mono_ms.saturating_sub(self.event_arrival_ms) / 1000;
-            self.event.saturating_add(i64::try_from(elapsed).unwrap_or(i64::MAX))
+            self.event
+                .saturating_add(i64::try_from(elapsed).unwrap_or(i64::MAX))
         }
     }
 
@@ -162,16 +185,26 @@ impl Daemon {
             if !self.filters[fi].applies_to(l.program) {
                 continue;
             }
-            let Outcome::Match(m) = self.filters[fi].check(l.message) else { continue };
+            let Outcome::Match(m) = self.filters[fi].check(l.message) else {
+                continue;
+            };
             self.counters.matched += 1;
-            for &ji in &self.jails_of[fi] {
+            for k in 0..self.jails_of[fi].len() {
+                let ji = self.jails_of[fi][k];
                 let verdict = self.jails[ji].failure(m.addr, at);
                 match verdict {
                     Verdict::Ban(d) => self.block(ji, &d, now.wall, fw),
                     Verdict::Counted { failures } => {
-                        log::debug!("{}: {} failure {failures}/{}", self.jails[ji].name, m.addr, self.jails[ji].params.maxretry)
+                        log::debug!(
+                            "{}: {} failure {failures}/{}",
+                            self.jails[ji].name,
+                            m.addr,
+                            self.jails[ji].params.maxretry
+                        )
                     }
-                    Verdict::Ignored => log::debug!("{}: {} is on the ignore list", self.jails[ji].name, m.addr),
+                    Verdict::Ignored => {
+                        log::debug!("{}: {} is on the ignore list", self.jails[ji].name, m.addr)
+                    }
                     Verdict::AlreadyBanned => {}
                 }
             }
@@ -189,7 +222,11 @@ impl Daemon {
         for j in jails.iter_mut() {
             j.expire(now, |name, d| {
                 log::info!("{name}: unban {}", d.host);
-                if let Err(e) = fw.release(&Ban { jail: name, host: d.host, timeout: None }) {
+                if let Err(e) = fw.release(&Ban {
+                    jail: name,
+                    host: d.host,
+                    timeout: None,
+                }) {
                     counters.firewall_errors += 1;
                     log::error!("{name}: unban {}: {e}", d.host);
                 }
@@ -200,21 +237,35 @@ impl Daemon {
     /// The ban `d` of jail `ji` as the backend should see it now.
     pub fn ban_of<'a>(&'a self, ji: usize, d: &Decision, wall: i64) -> Ban<'a> {
         let now = if self.dry_run { d.start } else { wall };
-        Ban { jail: &self.jails[ji].name, host: d.host, timeout: d.remaining(now) }
+        Ban {
+            jail: &self.jails[ji].name,
+            host: d.host,
+            timeout: d.remaining(now),
+        }
     }
 
     fn block(&mut self, ji: usize, d: &Decision, wall: i64, fw: &mut dyn Firewall) {
         let ban = self.ban_of(ji, d, wall);
-        let shown = d.duration.map_or_else(|| "permanently".to_string(), |s| format!("for {s}s"));
+        let shown = d
+            .duration
+            .map_or_else(|| "permanently".to_string(), |s| format!("for {s}s"));
         if ban.timeout == Some(0) {
-            log::info!("{}: {} crossed maxretry in an old line; its ban is already over", ban.jail, d.host);
+            log::info!(
+                "{}: {} crossed maxretry in an old line; its ban is already over",
+                ban.jail,
+                d.host
+            );
             return;
         }
         log::info!("{}: ban {} {shown} (ban #{})", ban.jail, d.host, d.count);
-        if let Err(e) = fw.block(&ban) {
-            self.counters.firewall_errors += 1;
-            log::error!("{}: ban {}: {e}", ban.jail, d.host);
-        }
+        let failed = match fw.block(&ban) {
+            Ok(()) => false,
+            Err(e) => {
+                log::error!("{}: ban {}: {e}", ban.jail, d.host);
+                true
+            }
+        };
+        self.counters.firewall_errors += u64::from(failed);
     }
 
     /// Every active ban with the time it has left, for re-installing after the firewall lost
