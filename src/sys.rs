@@ -15,6 +15,8 @@ pub fn utc_offset(at: i64) -> i64 {
     if r.is_null() {
         return 0;
     }
+    // `c_long`: 32 bits on 32-bit targets, so the conversion is not useless there.
+    #[allow(clippy::useless_conversion)]
     i64::from(tm.tm_gmtoff)
 }
 
