@@ -99,13 +99,6 @@ fn json_on_a_generated_log_finds_every_attacker() {
         "--json must print one object: {stdout}"
     );
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    if logjail::line::parse(b"Nov 24 10:00:01 host sshd[1]: x", 0)
-        .program
-        .is_empty()
-    {
-        eprintln!("line.rs is still a stub: logread lines are not split; counts not asserted");
-        return;
-    }
     assert_eq!(v["lines"], 20000);
     assert_eq!(v["matched"], attacks);
     assert_eq!(v["ignored"], 0);
