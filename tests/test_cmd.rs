@@ -184,3 +184,39 @@ fn bad_filters_and_files_exit_1_with_a_message() {
         "{\"lines\":0,\"matched\":0,\"ignored\":0,\"hosts\":{}}\n"
     );
 }
+
+#[test]
+fn the_config_names_the_filter_directory() {
+    let dir = tmp("filters.d");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("dropbear.filter"),
+        "program dropbear\nfailregex ^pwned <HOST>$\n",
+    )
+    .unwrap();
+    let config = tmp("logjail.config");
+    std::fs::write(
+        &config,
+        format!("config logjail 'main'\n\toption filter_dir '{}'\n", dir.display()),
+    )
+    .unwrap();
+    let log = b"pwned 203.0.113.9\nBad password attempt for 'root' from 198.51.100.1:22\n";
+    let c = config.to_str().unwrap();
+    let out = logjail(&["test", "-c", c, "--json", "dropbear", "-"], Some(log));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\"hosts\":{\"203.0.113.9\":1}"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Without a config file the built-in filter applies.
+    let out = logjail(
+        &["test", "-c", "/nonexistent/config", "--json", "dropbear", "-"],
+        Some(log),
+    );
+    assert!(
+        text(&out.stdout).contains("\"hosts\":{\"198.51.100.1\":1}"),
+        "{}",
+        text(&out.stdout)
+    );
+}
