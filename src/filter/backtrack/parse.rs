@@ -136,7 +136,8 @@ impl<'a> Parser<'a> {
             'd' | 'D' => (DIGIT, c == 'D'),
             's' | 'S' => (SPACE, c == 'S'),
             'w' | 'W' => (WORD, c == 'W'),
-            c if c.is_ascii_punctuation() => return Some(Ok(c)),
+            // `\<` and `\>` are word boundaries in regex-lite.
+            c if c.is_ascii_punctuation() && c != '<' && c != '>' => return Some(Ok(c)),
             _ => return None,
         };
         Some(Err(Set::from_ranges(ranges, neg)))

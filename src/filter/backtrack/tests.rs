@@ -59,6 +59,8 @@ fn declines_what_it_does_not_implement() {
         "^[[:alpha:]]",
         r"^\x41",
         "^a|^b",
+        r"^a\<b",
+        r"^a\>",
         "^(?:a*)*",
         "^a**",
     ] {
