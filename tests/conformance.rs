@@ -141,11 +141,7 @@ fn entries(text: &str) -> Vec<Entry> {
 }
 
 fn verdict(f: &Filter, raw: &str) -> Option<String> {
-    let line = logjail::line::parse(raw.as_bytes(), 1_733_420_638);
-    if !f.applies_to(line.program) {
-        return None;
-    }
-    match f.check(line.message) {
+    match f.check_line(&logjail::line::parse(raw.as_bytes(), 1_733_420_638)) {
         Outcome::Match(m) => Some(m.addr.to_string()),
         _ => None,
     }

@@ -27,11 +27,7 @@ fn unescape(s: &str) -> Vec<u8> {
 
 /// What the pipeline says about one raw line, in fixture terms.
 fn verdict(f: &Filter, raw: &[u8]) -> String {
-    let line = logjail::line::parse(raw, 1_733_420_638);
-    if !f.applies_to(line.program) {
-        return "none".into();
-    }
-    match f.check(line.message) {
+    match f.check_line(&logjail::line::parse(raw, 1_733_420_638)) {
         Outcome::Match(m) => m.addr.to_string(),
         Outcome::Ignored => "ignored".into(),
         Outcome::NoMatch => "none".into(),

@@ -235,12 +235,7 @@ pub fn scan(
     let mut lines = Lines::new();
     let mut one = |raw: &[u8], report: &mut Report| -> io::Result<()> {
         report.lines += 1;
-        let line = crate::line::parse(raw, now);
-        let outcome = if filter.applies_to(line.program) {
-            filter.check(line.message)
-        } else {
-            Outcome::NoMatch
-        };
+        let outcome = filter.check_line(&crate::line::parse(raw, now));
         match outcome {
             Outcome::Match(m) => {
                 report.matched += 1;
