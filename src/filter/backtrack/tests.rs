@@ -237,7 +237,7 @@ fn agrees_with_regex_lite_on_mutated_messages() {
         }
     }
     assert!(
-        matched > 500,
+        matched > 200,
         "only {matched} mutated messages matched: the test exercises little"
     );
 }
