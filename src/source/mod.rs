@@ -49,8 +49,11 @@
 //! * Counters in [`Source::stats`]; `Display` is a one-line state ("command 'logread -f'
 //!   running, pid 123", "command 'logread -f' restarting in 4s").
 //!
-//! Commands and files are described in [`command`] and [`follow`]. Dropping a `Source` (or
-//! [`Source::close`]) stops and reaps a command's process group.
+//! A command runs as `sh -c CMD` (stdin `/dev/null`, stderr inherited) in its own process
+//! group; when its output ends it is reaped, the exit logged, and it is restarted. A file is
+//! followed like `tail -F` from its end (truncation and rotation handled, no line read twice
+//! or lost). The details are in the essays of `source/command.rs` and `source/follow.rs`.
+//! Dropping a `Source` (or [`Source::close`]) stops and reaps a command's process group.
 
 mod command;
 mod follow;
