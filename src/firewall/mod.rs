@@ -66,4 +66,12 @@ pub trait Firewall {
     fn block_many(&mut self, bans: &[Ban<'_>]) -> Result<(), Error> {
         bans.iter().try_for_each(|b| self.block(b))
     }
+    /// A descriptor the daemon polls for firewall events (nftables notifications).
+    fn event_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        None
+    }
+    /// Reads pending events; `true` when every active ban must be re-installed.
+    fn poll_events(&mut self) -> Result<bool, Error> {
+        Ok(false)
+    }
 }
