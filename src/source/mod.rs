@@ -32,7 +32,10 @@
 //!
 //! * [`Source::fd`] is what to poll for `POLLIN` now: the command's stdout pipe, standard
 //!   input, an inotify watch on a followed file's directory; `None` while a command waits to
-//!   restart, once stdin has ended, and for a file where inotify is not available.
+//!   restart, once stdin has ended, for a file where inotify is not available, and for a
+//!   file whose last read stopped on its budget (so read it again now). A loop that reads a
+//!   source only when its fd is ready must also read it when `fd()` is `None` or its deadline
+//!   has passed; reading every source every round is simplest.
 //! * [`Source::read`] reads what is there without blocking (the pipe is non-blocking; stdin is
 //!   polled with a zero timeout before each read, so its shared flags are left alone; files
 //!   stop at their end), at most [`Options::read_budget`] buffers per call so one flood does
