@@ -16,6 +16,8 @@
 //! (lines without a program reach every filter). logjail's own log lines are dropped first.
 
 pub mod event_loop;
+#[cfg(test)]
+mod tests;
 
 use crate::addr::Cidr;
 use crate::config::Config;
