@@ -74,9 +74,7 @@ pub fn run(args: &RunArgs) -> i32 {
     loop {
         match event_loop::run(&mut daemon, &mut source, fw.as_mut(), &sig) {
             Exit::Stop | Exit::SourceEnded => break,
-            Exit::Reload => match reload(path, daemon, fw.as_mut(), seed, args.dry_run) {
-                Ok(d) | Err(d) => daemon = d,
-            },
+            Exit::Reload => daemon = reload(path, daemon, fw.as_mut(), seed, args.dry_run),
         }
     }
     if let Err(e) = fw.fin() {
@@ -108,14 +106,14 @@ fn reload(
         Ok(c) => c,
         Err(e) => {
             log::error!("reload: {e}; keeping the running configuration");
-            return Err(old);
+            return old;
         }
     };
     let mut new = match Daemon::new(&config, &own_addresses(), seed, dry_run) {
         Ok(d) => d,
         Err(e) => {
             log::error!("reload: {e}; keeping the running configuration");
-            return Err(old);
+            return old;
         }
     };
     log::set_max_level(config.main.loglevel.max(log::max_level()));
@@ -143,7 +141,7 @@ fn reload(
     }
     new.counters = old.counters;
     log::info!("reloaded: {} jails", new.jails.len());
-    Ok(new)
+    new
 }
 
 fn own_addresses() -> Vec<Cidr> {

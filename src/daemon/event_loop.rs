@@ -45,7 +45,7 @@ pub fn run(daemon: &mut Daemon, source: &mut Source, fw: &mut dyn Firewall, sig:
     let mut zone_checked_ms = None;
     loop {
         let now_ms = clock::mono_ms();
-        if zone_checked_ms.is_none_or(|t| now_ms.saturating_sub(t) >= ZONE_CHECK_MS) {
+        if zone_checked_ms.map_or(true, |t| now_ms.saturating_sub(t) >= ZONE_CHECK_MS) {
             // The zone can change (DST, `uci set system.@system[0].zonename`): ask again now and then.
             daemon.set_utc_offset(crate::sys::utc_offset(clock::wall()));
             zone_checked_ms = Some(now_ms);
