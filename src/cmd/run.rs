@@ -94,14 +94,8 @@ fn load(path: &Path) -> Result<Config, config::ConfigError> {
 
 /// Builds a daemon from the reloaded configuration and moves the running bans over. Jails that
 /// are gone, and hosts that the new ignore lists cover, have their bans lifted. On a broken
-/// configuration the old daemon goes on (`Err(old)`).
-fn reload(
-    path: &Path,
-    old: Daemon,
-    fw: &mut dyn Firewall,
-    seed: u64,
-    dry_run: bool,
-) -> Result<Daemon, Daemon> {
+/// configuration the old daemon goes on.
+fn reload(path: &Path, old: Daemon, fw: &mut dyn Firewall, seed: u64, dry_run: bool) -> Daemon {
     let config = match load(path) {
         Ok(c) => c,
         Err(e) => {
