@@ -49,9 +49,7 @@ fn programs_dispatch_and_bare_messages_go_everywhere() {
     assert!(any.applies_to(b"anything"));
     let line = |program: &'static [u8]| crate::line::Line {
         program,
-        pid: None,
-        message: b"x 1.2.3.4",
-        time: None,
+        ..crate::line::Line::bare(b"x 1.2.3.4")
     };
     assert!(matches!(f.check_line(&line(b"sshd")), Outcome::Match(_)));
     assert!(matches!(f.check_line(&line(b"")), Outcome::Match(_)));
