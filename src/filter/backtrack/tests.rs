@@ -18,7 +18,10 @@ fn program(p: &str) -> Program {
 #[test]
 fn matches_like_regex_lite_on_small_cases() {
     let cases: &[(&str, &[&str])] = &[
-        (r"^a.*b$", &["ab", "axxb", "axbxb", "a", "ba", "aé€b"]),
+        (r"^a.*b$", &["ab", "axxb", "axbxb", "a", "ba", "aé€b", "a\nb"]),
+        (r"^a.+b", &["ab", "aéb", "a\nb", "axb\n", "abb"]),
+        (r"^.*x(?P<logjail_host>.*)$", &["axbxc", "x", "é\nx", "xé", ""]),
+        (r"^.+é.*", &["éé", "aé", "é", "\né"]),
         (
             r"^(?:ab|a)(?P<logjail_host>b*)c$",
             &["abc", "abbc", "ac", "abbbd"],
