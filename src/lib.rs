@@ -15,4 +15,5 @@ pub mod filter;
 pub mod firewall;
 pub mod jail;
 pub mod line;
+pub mod netlink;
 pub mod source;
