@@ -9,6 +9,7 @@
 //! by the caller from the ban's decided end and the wall clock; `None` means permanent.
 
 pub mod dryrun;
+pub mod nft;
 
 use crate::addr::Host;
 use core::fmt;
@@ -65,5 +66,16 @@ pub trait Firewall {
     /// Blocks many hosts; backends that batch override this.
     fn block_many(&mut self, bans: &[Ban<'_>]) -> Result<(), Error> {
         bans.iter().try_for_each(|b| self.block(b))
+    }
+    /// A descriptor the daemon adds to its `poll` set (readable = call [`Firewall::poll_events`]);
+    /// `None` for backends without events.
+    fn event_fd(&self) -> Option<std::os::fd::RawFd> {
+        None
+    }
+    /// Reads pending firewall events. `Ok(true)` means the kernel lost the bans (the table or
+    /// sets were re-created): the daemon must call [`Firewall::block_many`] with every active
+    /// ban and its remaining time.
+    fn poll_events(&mut self) -> Result<bool, Error> {
+        Ok(false)
     }
 }

@@ -57,6 +57,24 @@ impl Batch {
         let _ = hdr.emit(&mut self.buf[..HDRS], HDRS);
     }
 
+    /// Sequence number of the `BATCH_BEGIN`.
+    pub fn begin_seq(&self) -> u32 {
+        self.begin_seq
+    }
+
+    /// A point to [`Batch::rewind`] to.
+    pub fn mark(&self) -> (usize, u32) {
+        (self.len, self.messages)
+    }
+
+    /// Drops every message pushed after `mark` was taken.
+    pub fn rewind(&mut self, mark: (usize, u32)) {
+        if mark.0 <= self.len && mark.0 >= HDRS {
+            self.len = mark.0;
+            self.messages = mark.1;
+        }
+    }
+
     /// Sequence number the next pushed message gets.
     pub fn next_seq(&self) -> u32 {
         self.begin_seq.wrapping_add(self.messages).wrapping_add(1)

@@ -23,11 +23,13 @@
 
 pub mod attr;
 pub mod batch;
+pub mod conn;
 pub mod expr;
 pub mod header;
 pub mod msg;
 pub mod reply;
-// pub mod socket;
+#[allow(unsafe_code)]
+pub mod socket;
 #[cfg(test)]
 mod vectors;
 #[cfg(test)]

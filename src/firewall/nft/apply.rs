@@ -1,0 +1,226 @@
+//! Adding and removing set elements: chunked batches, refresh, per-element retry.
+//!
+//! Adding is done in up to three rounds per chunk of elements:
+//!
+//! 1. One batch of `NEWSETELEM` messages with `NLM_F_EXCL`, each message holding as many
+//!    elements as fit in a 60 000-byte nest. The common case — new offenders — ends here.
+//! 2. If that batch failed, the kernel has rolled it back and reported the failing messages.
+//!    A failure that concerns the set itself (`ENOENT`: set or table missing) is reported at
+//!    once. Otherwise every element of the chunk is tried in a message of its own (still
+//!    `NLM_F_EXCL`, still one batch, rolled back again): `EEXIST` marks an element that is
+//!    already banned, any other error a bad element, success a new one.
+//! 3. One batch deletes the already-present elements and adds the present and new ones: a
+//!    delete and an add of the same element in one transaction refreshes its timeout on every
+//!    kernel (before 6.12 a plain re-add keeps the old timeout). Bad elements are left out and
+//!    reported; the good ones land.
+//!
+//! Removing an element that is already gone (expired) is not an error.
+
+use super::{shown, Nft, BATCH_MESSAGES, ELEMS_NEST_BYTES};
+use crate::firewall::Error;
+use crate::netlink::attr::Writer;
+use crate::netlink::header::flags;
+use crate::netlink::msg::{elem_attr, ElemsRepr, Element};
+use crate::netlink::{msg_type, WireError};
+use core::ops::Range;
+
+/// What round 2 learnt about one element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    New,
+    Present,
+    Bad(i32),
+}
+
+/// Errors that concern the whole set rather than one element.
+fn set_level(errno: i32) -> bool {
+    matches!(errno, libc::ENOENT | libc::EPERM | libc::EOPNOTSUPP | libc::EBUSY | libc::ENOSPC)
+}
+
+/// Elements `from..k` whose nest fits one message.
+fn next_chunk(elems: &[Element], from: usize) -> usize {
+    let mut bytes = 0;
+    let mut k = from;
+    while k < elems.len() && (k == from || bytes + elems[k].wire_len() <= ELEMS_NEST_BYTES) {
+        bytes += elems[k].wire_len();
+        k += 1;
+    }
+    k
+}
+
+impl Nft {
+    fn push_elems(&mut self, msg: u8, extra: u16, v6: bool, elems: &[Element]) -> Result<u32, WireError> {
+        let (table, set) = (self.table.clone(), self.set_name(v6).to_string());
+        let r = ElemsRepr { table: &table, set: &set, set_id: None, elems, add: msg == msg_type::NEWSETELEM };
+        self.batch.push(msg, extra, self.family, |w| r.emit(w))
+    }
+
+    fn set_error(&self, v6: bool, errno: i32, doing: &str) -> Error {
+        let set = self.set_name(v6);
+        let what = match errno {
+            libc::ENOENT => format!("set {set} not found in {}", self.table_words()),
+            libc::EPERM => format!("{doing} set {set} in {}: not permitted (needs CAP_NET_ADMIN)", self.table_words()),
+            _ => format!("{doing} set {set} in {}", self.table_words()),
+        };
+        Error::Kernel { what, errno }
+    }
+
+    fn element_error(&self, v6: bool, e: &Element, errno: i32) -> Error {
+        let set = self.set_name(v6);
+        let why = match errno {
+            libc::EINVAL if e.timeout_ms.is_some() => " (does the set have `flags timeout`?)",
+            libc::ENOTEMPTY | libc::EEXIST => " (it overlaps an element already in the set)",
+            _ => "",
+        };
+        Error::Kernel {
+            what: format!("adding {} to set {set} in {}{why}", shown(&e.host), self.table_words()),
+            errno,
+        }
+    }
+
+    /// Adds (or refreshes) `elems` in the v4 or v6 set.
+    pub(super) fn add(&mut self, v6: bool, elems: &[Element]) -> Result<(), Error> {
+        let mut first_err = None;
+        let mut i = 0;
+        while i < elems.len() {
+            // Round 1: bulk, exclusive.
+            self.conn.begin(&mut self.batch);
+            let mut j = i;
+            while j < elems.len() && self.batch.messages() < BATCH_MESSAGES {
+                let k = next_chunk(elems, j);
+                match self.push_elems(msg_type::NEWSETELEM, flags::CREATE | flags::EXCL, v6, &elems[j..k]) {
+                    Ok(_) => j = k,
+                    Err(WireError::Full) if j > i => break,
+                    Err(e) => return Err(Error::Protocol { what: e.to_string() }),
+                }
+            }
+            let failures = self.conn.transact(&mut self.batch).map_err(super::conn_error)?;
+            if let Some(f) = failures.iter().find(|f| set_level(f.errno)) {
+                self.lost |= f.errno == libc::ENOENT;
+                return Err(self.set_error(v6, f.errno, "adding to"));
+            }
+            if !failures.is_empty() {
+                if let Err(e) = self.refresh(v6, &elems[i..j]) {
+                    first_err.get_or_insert(e);
+                }
+            }
+            i = j;
+        }
+        first_err.map_or(Ok(()), Err)
+    }
+
+    /// Rounds 2 and 3 for one chunk; retried once if an element expires in between.
+    fn refresh(&mut self, v6: bool, elems: &[Element]) -> Result<(), Error> {
+        let mut last = Ok(());
+        for _attempt in 0..2 {
+            let states = self.classify(v6, elems)?;
+            let mut first_bad = None;
+            for (e, s) in elems.iter().zip(&states) {
+                if let State::Bad(errno) = *s {
+                    let err = self.element_error(v6, e, errno);
+                    log::warn!("{err}");
+                    first_bad.get_or_insert(err);
+                }
+            }
+            last = self.replace(v6, elems, &states);
+            if last.is_ok() {
+                return first_bad.map_or(Ok(()), Err);
+            }
+        }
+        last
+    }
+
+    /// Round 2: each element alone in an exclusive add; the batch is rolled back.
+    fn classify(&mut self, v6: bool, elems: &[Element]) -> Result<Vec<State>, Error> {
+        let mut states = vec![State::New; elems.len()];
+        let mut i = 0;
+        while i < elems.len() {
+            self.conn.begin(&mut self.batch);
+            let mut seqs: Vec<(u32, usize)> = Vec::new();
+            while i < elems.len() && self.batch.messages() < BATCH_MESSAGES {
+                match self.push_elems(msg_type::NEWSETELEM, flags::CREATE | flags::EXCL, v6, &elems[i..=i]) {
+                    Ok(seq) => seqs.push((seq, i)),
+                    Err(WireError::Full) if !seqs.is_empty() => break,
+                    Err(e) => return Err(Error::Protocol { what: e.to_string() }),
+                }
+                i += 1;
+            }
+            for f in self.conn.transact(&mut self.batch).map_err(super::conn_error)? {
+                if set_level(f.errno) {
+                    return Err(self.set_error(v6, f.errno, "adding to"));
+                }
+                if let Some(&(_, idx)) = seqs.iter().find(|(s, _)| *s == f.seq) {
+                    states[idx] = if f.errno == libc::EEXIST { State::Present } else { State::Bad(f.errno) };
+                }
+            }
+        }
+        Ok(states)
+    }
+
+    /// Round 3: delete the present elements and add the good ones, chunk by chunk.
+    fn replace(&mut self, v6: bool, elems: &[Element], states: &[State]) -> Result<(), Error> {
+        let present: Vec<Element> =
+            elems.iter().zip(states).filter(|(_, s)| **s == State::Present).map(|(e, _)| *e).collect();
+        // Present elements first, so each one's delete and add share a batch.
+        let mut ordered = present.clone();
+        ordered.extend(elems.iter().zip(states).filter(|(_, s)| **s == State::New).map(|(e, _)| *e));
+        let mut i = 0;
+        while i < ordered.len() {
+            self.conn.begin(&mut self.batch);
+            let start = i;
+            while i < ordered.len() && self.batch.messages() + 2 <= BATCH_MESSAGES {
+                let k = next_chunk(&ordered, i);
+                let dels: Range<usize> = i..k.min(present.len().max(i));
+                let mark = self.batch.mark();
+                let pushed = (dels.is_empty()
+                    || self.push_elems(msg_type::DELSETELEM, 0, v6, &ordered[dels.clone()]).is_ok())
+                    && self.push_elems(msg_type::NEWSETELEM, flags::CREATE, v6, &ordered[i..k]).is_ok();
+                if !pushed {
+                    self.batch.rewind(mark);
+                    if i == start {
+                        return Err(Error::Protocol { what: WireError::Full.to_string() });
+                    }
+                    break;
+                }
+                i = k;
+            }
+            if let Some(f) = self.conn.transact(&mut self.batch).map_err(super::conn_error)?.first() {
+                return Err(self.set_error(v6, f.errno, "refreshing elements of"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes one element; an element (or set) that is already gone is fine.
+    pub(super) fn remove(&mut self, v6: bool, e: &Element) -> Result<(), Error> {
+        self.conn.begin(&mut self.batch);
+        self.push_elems(msg_type::DELSETELEM, 0, v6, core::slice::from_ref(e))
+            .map_err(|w| Error::Protocol { what: w.to_string() })?;
+        match self.conn.transact(&mut self.batch).map_err(super::conn_error)?.first() {
+            None => Ok(()),
+            Some(f) if f.errno == libc::ENOENT => Ok(()),
+            Some(f) => Err(Error::Kernel {
+                what: format!("removing {} from set {} in {}", shown(&e.host), self.set_name(v6), self.table_words()),
+                errno: f.errno,
+            }),
+        }
+    }
+
+    /// Empties one set (`DELSETELEM` without elements).
+    pub(super) fn flush_set(&mut self, v6: bool) -> Result<(), Error> {
+        let (table, set) = (self.table.clone(), self.set_name(v6).to_string());
+        self.conn.begin(&mut self.batch);
+        let body = |w: &mut Writer<'_>| {
+            w.str(elem_attr::LIST_TABLE, &table)?;
+            w.str(elem_attr::LIST_SET, &set)
+        };
+        self.batch
+            .push(msg_type::DELSETELEM, 0, self.family, body)
+            .map_err(|w| Error::Protocol { what: w.to_string() })?;
+        match self.conn.transact(&mut self.batch).map_err(super::conn_error)?.first() {
+            None => Ok(()),
+            Some(f) if f.errno == libc::ENOENT => Ok(()),
+            Some(f) => Err(self.set_error(v6, f.errno, "flushing")),
+        }
+    }
+}
