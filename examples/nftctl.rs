@@ -64,11 +64,19 @@ fn main() {
             let bans: Vec<Ban<'_>> = rest
                 .chunks(2)
                 .zip(&hosts)
-                .map(|(p, h)| Ban { jail: "nftctl", host: *h, timeout: secs(p.get(1).map_or("-1", String::as_str)) })
+                .map(|(p, h)| Ban {
+                    jail: "nftctl",
+                    host: *h,
+                    timeout: secs(p.get(1).map_or("-1", String::as_str)),
+                })
                 .collect();
             fw.block_many(&bans)
         }
-        "unban" => fw.release(&Ban { jail: "nftctl", host: host(&rest[0]), timeout: None }),
+        "unban" => fw.release(&Ban {
+            jail: "nftctl",
+            host: host(&rest[0]),
+            timeout: None,
+        }),
         "flush" => fw.flush(),
         "bulk" => {
             let n: u32 = rest.first().and_then(|s| s.parse().ok()).unwrap_or(10_000);
@@ -94,12 +102,21 @@ fn main() {
 }
 
 fn watch(fw: &mut Nft, h: Host, timeout: Option<u32>) -> Result<(), logjail::firewall::Error> {
-    let ban = Ban { jail: "nftctl", host: h, timeout };
+    let ban = Ban {
+        jail: "nftctl",
+        host: h,
+        timeout,
+    };
     fw.block(&ban)?;
     println!("banned {h}");
     loop {
-        let Some(fd) = fw.event_fd() else { die("no event socket") };
-        let mut fds = [nix::poll::PollFd::new(unsafe_borrow(fd), nix::poll::PollFlags::POLLIN)];
+        let Some(fd) = fw.event_fd() else {
+            die("no event socket")
+        };
+        let mut fds = [nix::poll::PollFd::new(
+            unsafe_borrow(fd),
+            nix::poll::PollFlags::POLLIN,
+        )];
         let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE);
         if fw.poll_events()? {
             fw.block(&ban)?;

@@ -77,7 +77,11 @@ impl Nft {
             what: format!("unknown nftables family `{}` (want inet, ip or ip6)", main.family),
             errno: libc::EINVAL,
         })?;
-        for (what, name) in [("table", &main.table), ("set_v4", &main.set_v4), ("set_v6", &main.set_v6)] {
+        for (what, name) in [
+            ("table", &main.table),
+            ("set_v4", &main.set_v4),
+            ("set_v6", &main.set_v6),
+        ] {
             if name.is_empty() || name.len() > NAME_MAX || name.contains('\0') {
                 return Err(Error::Kernel {
                     what: format!("option {what} `{name}` is not a valid nftables name"),
@@ -87,7 +91,12 @@ impl Nft {
         }
         let conn = Conn::open().map_err(conn_error)?;
         let events = Socket::events(NFNLGRP_NFTABLES)
-            .map_err(|e| log::warn!("cannot subscribe to nftables events ({}); no resync after a firewall restart", e.desc()))
+            .map_err(|e| {
+                log::warn!(
+                    "cannot subscribe to nftables events ({}); no resync after a firewall restart",
+                    e.desc()
+                )
+            })
             .ok();
         Ok(Nft {
             family: fam,
@@ -125,13 +134,21 @@ impl Nft {
 
     fn table_info(&mut self, table: &str) -> Result<Option<Info>, Error> {
         let body = LookupRepr { table, set: None };
-        self.conn.object(msg_type::GETTABLE, self.family, |w| body.emit(w)).map_err(conn_error)
+        self.conn
+            .object(msg_type::GETTABLE, self.family, |w| body.emit(w))
+            .map_err(conn_error)
     }
 
     fn set_info(&mut self, v6: bool) -> Result<Option<Info>, Error> {
         let (table, set) = (self.table.clone(), self.set_name(v6).to_string());
-        let body = LookupRepr { table: &table, set: Some(&set) };
-        let info = self.conn.object(msg_type::GETSET, self.family, |w| body.emit(w)).map_err(conn_error)?;
+        let body = LookupRepr {
+            table: &table,
+            set: Some(&set),
+        };
+        let info = self
+            .conn
+            .object(msg_type::GETSET, self.family, |w| body.emit(w))
+            .map_err(conn_error)?;
         if let Some(i) = info {
             self.check_set(v6, &i)?;
         }
@@ -140,18 +157,34 @@ impl Nft {
 
     /// A set declared by hand must be able to hold what logjail puts in it.
     fn check_set(&self, v6: bool, i: &Info) -> Result<(), Error> {
-        let (ty, len) = if v6 { (set_attr::TYPE_IPV6_ADDR, 16) } else { (set_attr::TYPE_IPV4_ADDR, 4) };
+        let (ty, len) = if v6 {
+            (set_attr::TYPE_IPV6_ADDR, 16)
+        } else {
+            (set_attr::TYPE_IPV4_ADDR, 4)
+        };
         let want_flags = SetRepr::flags(v6);
         let what = if i.key_len.is_some_and(|l| l != len) || i.key_type.is_some_and(|t| t != ty) {
-            Some(if v6 { "`type ipv6_addr`" } else { "`type ipv4_addr`" })
+            Some(if v6 {
+                "`type ipv6_addr`"
+            } else {
+                "`type ipv4_addr`"
+            })
         } else if i.set_flags.is_some_and(|f| f & want_flags != want_flags) {
-            Some(if v6 { "`flags interval, timeout`" } else { "`flags timeout`" })
+            Some(if v6 {
+                "`flags interval, timeout`"
+            } else {
+                "`flags timeout`"
+            })
         } else {
             None
         };
         match what {
             Some(need) => Err(Error::Kernel {
-                what: format!("set {} in {} must be declared with {need}", self.set_name(v6), self.table_words()),
+                what: format!(
+                    "set {} in {} must be declared with {need}",
+                    self.set_name(v6),
+                    self.table_words()
+                ),
                 errno: libc::EINVAL,
             }),
             None => Ok(()),
@@ -161,7 +194,9 @@ impl Nft {
     /// Creates whichever of the two sets is missing; returns the current handles, or `None`
     /// when the table itself is missing.
     fn ensure_sets(&mut self) -> Result<Option<Handles>, Error> {
-        let Some(table) = self.table_info(&self.table.clone())? else { return Ok(None) };
+        let Some(table) = self.table_info(&self.table.clone())? else {
+            return Ok(None);
+        };
         let mut missing = Vec::new();
         for v6 in [false, true] {
             if self.set_info(v6)?.is_none() {
@@ -173,7 +208,12 @@ impl Nft {
             let table_name = self.table.clone();
             for &v6 in &missing {
                 let name = self.set_name(v6).to_string();
-                let r = SetRepr { table: &table_name, name: &name, v6, id: 1 + u32::from(v6) };
+                let r = SetRepr {
+                    table: &table_name,
+                    name: &name,
+                    v6,
+                    id: 1 + u32::from(v6),
+                };
                 self.batch
                     .push(msg_type::NEWSET, flags::CREATE, self.family, |w| r.emit(w))
                     .map_err(|e| Error::Protocol { what: e.to_string() })?;
@@ -185,7 +225,11 @@ impl Nft {
         }
         let v4 = self.set_info(false)?.and_then(|i| i.handle);
         let v6 = self.set_info(true)?.and_then(|i| i.handle);
-        Ok(Some(Handles { table: table.handle, v4, v6 }))
+        Ok(Some(Handles {
+            table: table.handle,
+            v4,
+            v6,
+        }))
     }
 
     /// `table inet logjail` with both sets, a prerouting chain and the two drop rules.
@@ -195,21 +239,58 @@ impl Nft {
         let (v4, v6) = (self.set_v4.clone(), self.set_v6.clone());
         let fam = self.family;
         let b = &mut self.batch;
-        let push = |b: &mut Batch, msg, extra, f: &dyn Fn(&mut crate::netlink::attr::Writer<'_>) -> Result<(), crate::netlink::WireError>| {
-            b.push(msg, extra, fam, f).map(drop).map_err(|e| Error::Protocol { what: e.to_string() })
+        let push = |b: &mut Batch,
+                    msg,
+                    extra,
+                    f: &dyn Fn(
+            &mut crate::netlink::attr::Writer<'_>,
+        ) -> Result<(), crate::netlink::WireError>| {
+            b.push(msg, extra, fam, f)
+                .map(drop)
+                .map_err(|e| Error::Protocol { what: e.to_string() })
         };
         push(b, msg_type::NEWTABLE, 0, &|w| TableRepr { name: t }.emit(w))?;
-        push(b, msg_type::NEWSET, flags::CREATE, &|w| SetRepr { table: t, name: &v4, v6: false, id: 1 }.emit(w))?;
-        push(b, msg_type::NEWSET, flags::CREATE, &|w| SetRepr { table: t, name: &v6, v6: true, id: 2 }.emit(w))?;
-        let chain = ChainRepr { table: t, name: STANDALONE_CHAIN, hooknum: HOOK_PREROUTING, priority: STANDALONE_PRIORITY };
+        push(b, msg_type::NEWSET, flags::CREATE, &|w| {
+            SetRepr {
+                table: t,
+                name: &v4,
+                v6: false,
+                id: 1,
+            }
+            .emit(w)
+        })?;
+        push(b, msg_type::NEWSET, flags::CREATE, &|w| {
+            SetRepr {
+                table: t,
+                name: &v6,
+                v6: true,
+                id: 2,
+            }
+            .emit(w)
+        })?;
+        let chain = ChainRepr {
+            table: t,
+            name: STANDALONE_CHAIN,
+            hooknum: HOOK_PREROUTING,
+            priority: STANDALONE_PRIORITY,
+        };
         push(b, msg_type::NEWCHAIN, flags::CREATE, &|w| chain.emit(w))?;
         for (set, id, is_v6) in [(&v4, 1, false), (&v6, 2, true)] {
             let exprs = RuleRepr::saddr_drop(set, id, is_v6);
-            let rule = RuleRepr { table: t, chain: STANDALONE_CHAIN, exprs: &exprs };
-            push(b, msg_type::NEWRULE, flags::CREATE | flags::APPEND, &|w| rule.emit(w))?;
+            let rule = RuleRepr {
+                table: t,
+                chain: STANDALONE_CHAIN,
+                exprs: &exprs,
+            };
+            push(b, msg_type::NEWRULE, flags::CREATE | flags::APPEND, &|w| {
+                rule.emit(w)
+            })?;
         }
         self.run_batch("creating the standalone table")?;
-        log::info!("created table {} {t} with sets {v4}, {v6} and a prerouting drop chain", self.family_name);
+        log::info!(
+            "created table {} {t} with sets {v4}, {v6} and a prerouting drop chain",
+            self.family_name
+        );
         Ok(())
     }
 
@@ -218,7 +299,10 @@ impl Nft {
         let failures = self.conn.transact(&mut self.batch).map_err(conn_error)?;
         match failures.first() {
             None => Ok(()),
-            Some(f) => Err(Error::Kernel { what: format!("{doing} in {}", self.table_words()), errno: f.errno }),
+            Some(f) => Err(Error::Kernel {
+                what: format!("{doing} in {}", self.table_words()),
+                errno: f.errno,
+            }),
         }
     }
 
@@ -226,7 +310,10 @@ impl Nft {
         match ban.timeout {
             // No time left: the ban is over; a zero timeout would mean "permanent" to the kernel.
             Some(0) => None,
-            t => Some(Element { host: ban.host, timeout_ms: t.map(|s| u64::from(s) * 1000) }),
+            t => Some(Element {
+                host: ban.host,
+                timeout_ms: t.map(|s| u64::from(s) * 1000),
+            }),
         }
     }
 }
@@ -260,8 +347,11 @@ impl Firewall for Nft {
     fn block_many(&mut self, bans: &[Ban<'_>]) -> Result<(), Error> {
         let mut first_err = None;
         for v6 in [false, true] {
-            let elems: Vec<Element> =
-                bans.iter().filter(|b| b.host.is_v6() == v6).filter_map(Self::element).collect();
+            let elems: Vec<Element> = bans
+                .iter()
+                .filter(|b| b.host.is_v6() == v6)
+                .filter_map(Self::element)
+                .collect();
             if elems.is_empty() {
                 continue;
             }
@@ -273,7 +363,10 @@ impl Firewall for Nft {
     }
 
     fn release(&mut self, ban: &Ban<'_>) -> Result<(), Error> {
-        let e = Element { host: ban.host, timeout_ms: None };
+        let e = Element {
+            host: ban.host,
+            timeout_ms: None,
+        };
         self.remove(ban.host.is_v6(), &e)
     }
 
@@ -300,7 +393,10 @@ impl Firewall for Nft {
 
 fn conn_error(e: ConnError) -> Error {
     match e {
-        ConnError::Io { what, errno } => Error::Io { what, errno: errno as i32 },
+        ConnError::Io { what, errno } => Error::Io {
+            what,
+            errno: errno as i32,
+        },
         ConnError::Wire(w) => Error::Protocol { what: w.to_string() },
     }
 }

@@ -138,12 +138,22 @@ impl<'a> Attr<'a> {
     }
 
     pub fn be32(&self) -> Result<u32, WireError> {
-        let b: [u8; 4] = self.payload.get(..4).ok_or(WireError::Truncated)?.try_into().map_err(|_| WireError::Truncated)?;
+        let b: [u8; 4] = self
+            .payload
+            .get(..4)
+            .ok_or(WireError::Truncated)?
+            .try_into()
+            .map_err(|_| WireError::Truncated)?;
         Ok(u32::from_be_bytes(b))
     }
 
     pub fn be64(&self) -> Result<u64, WireError> {
-        let b: [u8; 8] = self.payload.get(..8).ok_or(WireError::Truncated)?.try_into().map_err(|_| WireError::Truncated)?;
+        let b: [u8; 8] = self
+            .payload
+            .get(..8)
+            .ok_or(WireError::Truncated)?
+            .try_into()
+            .map_err(|_| WireError::Truncated)?;
         Ok(u64::from_be_bytes(b))
     }
 

@@ -19,8 +19,7 @@
 
 use super::attr::Writer;
 use super::header::{
-    flags, nft_type, HeaderRepr, NFGENMSG_LEN, NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END,
-    NLMSG_HDRLEN,
+    flags, nft_type, HeaderRepr, NFGENMSG_LEN, NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NLMSG_HDRLEN,
 };
 use super::{align4, family, WireError, NFNL_SUBSYS_NFTABLES};
 
@@ -188,8 +187,14 @@ mod tests {
         let mut b = Batch::new(120);
         b.begin(100);
         let t = TableRepr { name: "logjail" };
-        assert_eq!(b.push(msg_type::NEWTABLE, 0, family::INET, |w| t.emit(w)), Ok(101));
-        assert_eq!(b.push(msg_type::NEWTABLE, 0, family::INET, |w| t.emit(w)), Ok(102));
+        assert_eq!(
+            b.push(msg_type::NEWTABLE, 0, family::INET, |w| t.emit(w)),
+            Ok(101)
+        );
+        assert_eq!(
+            b.push(msg_type::NEWTABLE, 0, family::INET, |w| t.emit(w)),
+            Ok(102)
+        );
         let before = b.remaining();
         assert_eq!(
             b.push(msg_type::NEWTABLE, 0, family::INET, |w| t.emit(w)),

@@ -116,14 +116,22 @@ impl Conn {
         while !pending.is_empty() {
             let n = self.recv("waiting for nf_tables acks")?;
             for m in Messages::new(&self.rx[..n]) {
-                let Reply::Ack(ack) = reply::parse(m?)? else { continue };
+                let Reply::Ack(ack) = reply::parse(m?)? else {
+                    continue;
+                };
                 if ack.seq == begin && ack.errno != 0 {
                     // The batch as a whole was refused: every message failed.
-                    failures.extend(pending.drain(..).map(|seq| Failure { seq, errno: ack.errno }));
+                    failures.extend(pending.drain(..).map(|seq| Failure {
+                        seq,
+                        errno: ack.errno,
+                    }));
                 } else if let Some(i) = pending.iter().position(|&s| s == ack.seq) {
                     pending.swap_remove(i);
                     if ack.errno != 0 {
-                        failures.push(Failure { seq: ack.seq, errno: ack.errno });
+                        failures.push(Failure {
+                            seq: ack.seq,
+                            errno: ack.errno,
+                        });
                     }
                 }
             }

@@ -207,7 +207,10 @@ mod tests {
         let m = Message::new_checked(&buf).unwrap();
         assert_eq!((m.kind(), m.flags(), m.seq(), m.len()), (0x0a0c, 5, 7, 20));
         assert_eq!(m.nfgen_family(), Some(1));
-        assert_eq!(Message::new_checked(&buf[..10]).unwrap_err(), WireError::Truncated);
+        assert_eq!(
+            Message::new_checked(&buf[..10]).unwrap_err(),
+            WireError::Truncated
+        );
         let mut short = buf;
         short[..4].copy_from_slice(&8u32.to_ne_bytes());
         assert_eq!(Message::new_checked(&short).unwrap_err(), WireError::BadLength);

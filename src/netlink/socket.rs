@@ -52,7 +52,12 @@ impl Socket {
 
     /// Sends one datagram (a whole batch or request) to the kernel.
     pub fn send(&self, bytes: &[u8]) -> Result<(), Errno> {
-        let n = sendto(self.fd.as_raw_fd(), bytes, &NetlinkAddr::new(0, 0), MsgFlags::empty())?;
+        let n = sendto(
+            self.fd.as_raw_fd(),
+            bytes,
+            &NetlinkAddr::new(0, 0),
+            MsgFlags::empty(),
+        )?;
         if n != bytes.len() {
             return Err(Errno::EMSGSIZE);
         }

@@ -82,7 +82,13 @@ fn convert_message(le: &[u8], out: &mut [u8], at: usize, len: usize) {
         }
     } else if kind >> 8 != 0 && at + NLMSG_HDRLEN + 4 <= end {
         let msg = (kind & 0xff) as u8;
-        convert_attrs(le, out, at + NLMSG_HDRLEN + 4, end, msg == super::msg_type::NEWSET);
+        convert_attrs(
+            le,
+            out,
+            at + NLMSG_HDRLEN + 4,
+            end,
+            msg == super::msg_type::NEWSET,
+        );
     }
 }
 

@@ -9,7 +9,7 @@ use super::attr::{Attr, Attrs};
 use super::batch::Batch;
 use super::expr::RuleRepr;
 use super::header::{flags, Message, NLMSG_HDRLEN};
-use super::msg::{ChainRepr, ElemsRepr, Element, SetRepr, TableRepr, HOOK_PREROUTING};
+use super::msg::{ChainRepr, Element, ElemsRepr, SetRepr, TableRepr, HOOK_PREROUTING};
 use super::{family, msg_type, vectors};
 use crate::addr::Host;
 
@@ -27,7 +27,11 @@ fn expected(name: &str) -> Vec<u8> {
     vectors::host(&le)
 }
 
-fn batch(msg: u8, extra: u16, body: impl FnOnce(&mut super::attr::Writer<'_>) -> Result<(), super::WireError>) -> Vec<u8> {
+fn batch(
+    msg: u8,
+    extra: u16,
+    body: impl FnOnce(&mut super::attr::Writer<'_>) -> Result<(), super::WireError>,
+) -> Vec<u8> {
     let mut b = Batch::new(4096);
     b.begin(0);
     assert_eq!(b.push(msg, extra, family::INET, body), Ok(1));
@@ -40,8 +44,16 @@ fn host(s: &str) -> Host {
 
 #[test]
 fn new_sets() {
-    for (name, set, v6, id) in [("newset_v4", "logjail_v4", false, 1), ("newset_v6", "logjail_v6", true, 1)] {
-        let r = SetRepr { table: "fw4", name: set, v6, id };
+    for (name, set, v6, id) in [
+        ("newset_v4", "logjail_v4", false, 1),
+        ("newset_v6", "logjail_v6", true, 1),
+    ] {
+        let r = SetRepr {
+            table: "fw4",
+            name: set,
+            v6,
+            id,
+        };
         let got = batch(msg_type::NEWSET, flags::CREATE, |w| r.emit(w));
         assert_eq!(got, expected(name), "{name}");
     }
@@ -54,8 +66,17 @@ fn add_v4_element_with_timeout_and_permanent() {
         ("add_v4_permanent", "198.51.100.7", None),
     ];
     for (name, addr, timeout_ms) in cases {
-        let elems = [Element { host: host(addr), timeout_ms }];
-        let r = ElemsRepr { table: "fw4", set: "logjail_v4", set_id: Some(1), elems: &elems, add: true };
+        let elems = [Element {
+            host: host(addr),
+            timeout_ms,
+        }];
+        let r = ElemsRepr {
+            table: "fw4",
+            set: "logjail_v4",
+            set_id: Some(1),
+            elems: &elems,
+            add: true,
+        };
         let got = batch(msg_type::NEWSETELEM, flags::CREATE, |w| r.emit(w));
         assert_eq!(got, expected(name), "{name}");
     }
@@ -63,8 +84,17 @@ fn add_v4_element_with_timeout_and_permanent() {
 
 #[test]
 fn delete_v4_element() {
-    let elems = [Element { host: host("203.0.113.9"), timeout_ms: Some(5) }];
-    let r = ElemsRepr { table: "fw4", set: "logjail_v4", set_id: None, elems: &elems, add: false };
+    let elems = [Element {
+        host: host("203.0.113.9"),
+        timeout_ms: Some(5),
+    }];
+    let r = ElemsRepr {
+        table: "fw4",
+        set: "logjail_v4",
+        set_id: None,
+        elems: &elems,
+        add: false,
+    };
     assert_eq!(batch(msg_type::DELSETELEM, 0, |w| r.emit(w)), expected("del_v4"));
 }
 
@@ -87,8 +117,17 @@ fn elements(batch: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
 fn add_v6_prefix_is_start_and_end_element() {
     // nft also sends a zero-key interval end first (a leftover of older kernels' rbtree sets);
     // logjail does not, so the elements after it are compared one by one.
-    let elems = [Element { host: host("2001:db8:bad::77"), timeout_ms: Some(3_600_000) }];
-    let r = ElemsRepr { table: "fw4", set: "logjail_v6", set_id: Some(2), elems: &elems, add: true };
+    let elems = [Element {
+        host: host("2001:db8:bad::77"),
+        timeout_ms: Some(3_600_000),
+    }];
+    let r = ElemsRepr {
+        table: "fw4",
+        set: "logjail_v6",
+        set_id: Some(2),
+        elems: &elems,
+        add: true,
+    };
     let got = batch(msg_type::NEWSETELEM, flags::CREATE, |w| r.emit(w));
     let (got_head, got_elems) = elements(&got);
     let (want_head, want_elems) = elements(&expected("add_v6_interval"));
@@ -101,8 +140,17 @@ fn add_v6_prefix_is_start_and_end_element() {
 fn delete_v6_prefix_sends_start_and_end() {
     // nft's start element repeats the timeout and expiry it read back; the kernel ignores them
     // on deletion, logjail leaves them out. Keys and the end element must be identical.
-    let elems = [Element { host: host("2001:db8:bad::"), timeout_ms: Some(1) }];
-    let r = ElemsRepr { table: "fw4", set: "logjail_v6", set_id: None, elems: &elems, add: false };
+    let elems = [Element {
+        host: host("2001:db8:bad::"),
+        timeout_ms: Some(1),
+    }];
+    let r = ElemsRepr {
+        table: "fw4",
+        set: "logjail_v6",
+        set_id: None,
+        elems: &elems,
+        add: false,
+    };
     let got = batch(msg_type::DELSETELEM, 0, |w| r.emit(w));
     let (got_head, got_elems) = elements(&got);
     let (want_head, want_elems) = elements(&expected("del_v6_interval"));
@@ -117,11 +165,26 @@ fn delete_v6_prefix_sends_start_and_end() {
 fn standalone_table_chain_rules() {
     let t = TableRepr { name: "logjail" };
     assert_eq!(batch(msg_type::NEWTABLE, 0, |w| t.emit(w)), expected("newtable"));
-    let c = ChainRepr { table: "logjail", name: "prerouting", hooknum: HOOK_PREROUTING, priority: -150 };
-    assert_eq!(batch(msg_type::NEWCHAIN, flags::CREATE, |w| c.emit(w)), expected("newchain"));
-    for (name, set, id, v6) in [("newrule_v4", "logjail_v4", 1, false), ("newrule_v6", "logjail_v6", 2, true)] {
+    let c = ChainRepr {
+        table: "logjail",
+        name: "prerouting",
+        hooknum: HOOK_PREROUTING,
+        priority: -150,
+    };
+    assert_eq!(
+        batch(msg_type::NEWCHAIN, flags::CREATE, |w| c.emit(w)),
+        expected("newchain")
+    );
+    for (name, set, id, v6) in [
+        ("newrule_v4", "logjail_v4", 1, false),
+        ("newrule_v6", "logjail_v6", 2, true),
+    ] {
         let exprs = RuleRepr::saddr_drop(set, id, v6);
-        let r = RuleRepr { table: "logjail", chain: "prerouting", exprs: &exprs };
+        let r = RuleRepr {
+            table: "logjail",
+            chain: "prerouting",
+            exprs: &exprs,
+        };
         let got = batch(msg_type::NEWRULE, flags::CREATE | flags::APPEND, |w| r.emit(w));
         assert_eq!(got, expected(name), "{name}");
     }
@@ -129,15 +192,26 @@ fn standalone_table_chain_rules() {
 
 #[test]
 fn element_wire_len_is_exact() {
-    for (addr, t) in [("203.0.113.9", Some(1)), ("203.0.113.9", None), ("2001:db8::1", Some(1)), ("2001:db8::1", None)] {
-        let e = Element { host: host(addr), timeout_ms: t };
+    for (addr, t) in [
+        ("203.0.113.9", Some(1)),
+        ("203.0.113.9", None),
+        ("2001:db8::1", Some(1)),
+        ("2001:db8::1", None),
+    ] {
+        let e = Element {
+            host: host(addr),
+            timeout_ms: t,
+        };
         let mut buf = [0u8; 256];
         let mut w = super::attr::Writer::new(&mut buf);
         e.emit(&mut w, true).unwrap();
         assert_eq!(w.len(), e.wire_len(), "{addr} {t:?}");
     }
     // The top /64 reaches ff..ff: no end element, and no wrap to ::.
-    let top = Element { host: host("ffff:ffff:ffff:ffff::1"), timeout_ms: None };
+    let top = Element {
+        host: host("ffff:ffff:ffff:ffff::1"),
+        timeout_ms: None,
+    };
     let mut buf = [0u8; 256];
     let mut w = super::attr::Writer::new(&mut buf);
     top.emit(&mut w, true).unwrap();

@@ -20,9 +20,11 @@ use super::{shown, Nft, BATCH_MESSAGES, ELEMS_NEST_BYTES};
 use crate::firewall::Error;
 use crate::netlink::attr::Writer;
 use crate::netlink::header::flags;
-use crate::netlink::msg::{elem_attr, ElemsRepr, Element};
+use crate::netlink::msg::{elem_attr, Element, ElemsRepr};
 use crate::netlink::{msg_type, WireError};
-use core::ops::Range;
+
+/// Elements per round-3 batch: each present one costs a delete message of its own.
+const REPLACE_GROUP: usize = 100;
 
 /// What round 2 learnt about one element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +36,10 @@ enum State {
 
 /// Errors that concern the whole set rather than one element.
 fn set_level(errno: i32) -> bool {
-    matches!(errno, libc::ENOENT | libc::EPERM | libc::EOPNOTSUPP | libc::EBUSY | libc::ENOSPC)
+    matches!(
+        errno,
+        libc::ENOENT | libc::EPERM | libc::EOPNOTSUPP | libc::EBUSY | libc::ENOSPC
+    )
 }
 
 /// Elements `from..k` whose nest fits one message.
@@ -51,7 +56,13 @@ fn next_chunk(elems: &[Element], from: usize) -> usize {
 impl Nft {
     fn push_elems(&mut self, msg: u8, extra: u16, v6: bool, elems: &[Element]) -> Result<u32, WireError> {
         let (table, set) = (self.table.clone(), self.set_name(v6).to_string());
-        let r = ElemsRepr { table: &table, set: &set, set_id: None, elems, add: msg == msg_type::NEWSETELEM };
+        let r = ElemsRepr {
+            table: &table,
+            set: &set,
+            set_id: None,
+            elems,
+            add: msg == msg_type::NEWSETELEM,
+        };
         self.batch.push(msg, extra, self.family, |w| r.emit(w))
     }
 
@@ -59,7 +70,10 @@ impl Nft {
         let set = self.set_name(v6);
         let what = match errno {
             libc::ENOENT => format!("set {set} not found in {}", self.table_words()),
-            libc::EPERM => format!("{doing} set {set} in {}: not permitted (needs CAP_NET_ADMIN)", self.table_words()),
+            libc::EPERM => format!(
+                "{doing} set {set} in {}: not permitted (needs CAP_NET_ADMIN)",
+                self.table_words()
+            ),
             _ => format!("{doing} set {set} in {}", self.table_words()),
         };
         Error::Kernel { what, errno }
@@ -73,7 +87,11 @@ impl Nft {
             _ => "",
         };
         Error::Kernel {
-            what: format!("adding {} to set {set} in {}{why}", shown(&e.host), self.table_words()),
+            what: format!(
+                "adding {} to set {set} in {}{why}",
+                shown(&e.host),
+                self.table_words()
+            ),
             errno,
         }
     }
@@ -88,7 +106,12 @@ impl Nft {
             let mut j = i;
             while j < elems.len() && self.batch.messages() < BATCH_MESSAGES {
                 let k = next_chunk(elems, j);
-                match self.push_elems(msg_type::NEWSETELEM, flags::CREATE | flags::EXCL, v6, &elems[j..k]) {
+                match self.push_elems(
+                    msg_type::NEWSETELEM,
+                    flags::CREATE | flags::EXCL,
+                    v6,
+                    &elems[j..k],
+                ) {
                     Ok(_) => j = k,
                     Err(WireError::Full) if j > i => break,
                     Err(e) => return Err(Error::Protocol { what: e.to_string() }),
@@ -109,25 +132,44 @@ impl Nft {
         first_err.map_or(Ok(()), Err)
     }
 
-    /// Rounds 2 and 3 for one chunk; retried once if an element expires in between.
+    /// Rounds 2 and 3 for one chunk.
     fn refresh(&mut self, v6: bool, elems: &[Element]) -> Result<(), Error> {
-        let mut last = Ok(());
-        for _attempt in 0..2 {
-            let states = self.classify(v6, elems)?;
-            let mut first_bad = None;
-            for (e, s) in elems.iter().zip(&states) {
-                if let State::Bad(errno) = *s {
-                    let err = self.element_error(v6, e, errno);
-                    log::warn!("{err}");
-                    first_bad.get_or_insert(err);
-                }
+        let mut states = self.classify(v6, elems)?;
+        let mut done = vec![false; elems.len()];
+        for _ in 0..elems.len() / REPLACE_GROUP + 3 {
+            let misses = self.replace(v6, elems, &states, &mut done)?;
+            if misses.is_empty()
+                && done
+                    .iter()
+                    .zip(&states)
+                    .all(|(d, s)| *d || matches!(s, State::Bad(_)))
+            {
+                break;
             }
-            last = self.replace(v6, elems, &states);
-            if last.is_ok() {
-                return first_bad.map_or(Ok(()), Err);
+            // A "present" element the kernel could not delete either expired meanwhile (it is
+            // new now) or was never there: its EEXIST came from overlapping another interval.
+            let sub: Vec<Element> = misses.iter().map(|&i| elems[i]).collect();
+            let again = self.classify(v6, &sub)?;
+            for (&i, s) in misses.iter().zip(again) {
+                states[i] = if s == State::Present {
+                    State::Bad(libc::EEXIST)
+                } else {
+                    s
+                };
             }
         }
-        last
+        let mut first_bad = None;
+        for ((e, s), d) in elems.iter().zip(&states).zip(&done) {
+            let errno = match *s {
+                State::Bad(errno) => errno,
+                _ if !d => libc::EAGAIN,
+                _ => continue,
+            };
+            let err = self.element_error(v6, e, errno);
+            log::warn!("{err}");
+            first_bad.get_or_insert(err);
+        }
+        first_bad.map_or(Ok(()), Err)
     }
 
     /// Round 2: each element alone in an exclusive add; the batch is rolled back.
@@ -138,7 +180,12 @@ impl Nft {
             self.conn.begin(&mut self.batch);
             let mut seqs: Vec<(u32, usize)> = Vec::new();
             while i < elems.len() && self.batch.messages() < BATCH_MESSAGES {
-                match self.push_elems(msg_type::NEWSETELEM, flags::CREATE | flags::EXCL, v6, &elems[i..=i]) {
+                match self.push_elems(
+                    msg_type::NEWSETELEM,
+                    flags::CREATE | flags::EXCL,
+                    v6,
+                    &elems[i..=i],
+                ) {
                     Ok(seq) => seqs.push((seq, i)),
                     Err(WireError::Full) if !seqs.is_empty() => break,
                     Err(e) => return Err(Error::Protocol { what: e.to_string() }),
@@ -150,45 +197,63 @@ impl Nft {
                     return Err(self.set_error(v6, f.errno, "adding to"));
                 }
                 if let Some(&(_, idx)) = seqs.iter().find(|(s, _)| *s == f.seq) {
-                    states[idx] = if f.errno == libc::EEXIST { State::Present } else { State::Bad(f.errno) };
+                    states[idx] = if f.errno == libc::EEXIST {
+                        State::Present
+                    } else {
+                        State::Bad(f.errno)
+                    };
                 }
             }
         }
         Ok(states)
     }
 
-    /// Round 3: delete the present elements and add the good ones, chunk by chunk.
-    fn replace(&mut self, v6: bool, elems: &[Element], states: &[State]) -> Result<(), Error> {
-        let present: Vec<Element> =
-            elems.iter().zip(states).filter(|(_, s)| **s == State::Present).map(|(e, _)| *e).collect();
-        // Present elements first, so each one's delete and add share a batch.
-        let mut ordered = present.clone();
-        ordered.extend(elems.iter().zip(states).filter(|(_, s)| **s == State::New).map(|(e, _)| *e));
-        let mut i = 0;
-        while i < ordered.len() {
+    /// Round 3: per group, delete each present element (one message each, so a miss is
+    /// attributed) and add the group. Returns the present elements that could not be deleted;
+    /// their group was rolled back and stays not `done`.
+    fn replace(
+        &mut self,
+        v6: bool,
+        elems: &[Element],
+        states: &[State],
+        done: &mut [bool],
+    ) -> Result<Vec<usize>, Error> {
+        let pending: Vec<usize> = (0..elems.len())
+            .filter(|&i| !done[i] && !matches!(states[i], State::Bad(_)))
+            .collect();
+        for group in pending.chunks(REPLACE_GROUP) {
             self.conn.begin(&mut self.batch);
-            let start = i;
-            while i < ordered.len() && self.batch.messages() + 2 <= BATCH_MESSAGES {
-                let k = next_chunk(&ordered, i);
-                let dels: Range<usize> = i..k.min(present.len().max(i));
-                let mark = self.batch.mark();
-                let pushed = (dels.is_empty()
-                    || self.push_elems(msg_type::DELSETELEM, 0, v6, &ordered[dels.clone()]).is_ok())
-                    && self.push_elems(msg_type::NEWSETELEM, flags::CREATE, v6, &ordered[i..k]).is_ok();
-                if !pushed {
-                    self.batch.rewind(mark);
-                    if i == start {
-                        return Err(Error::Protocol { what: WireError::Full.to_string() });
-                    }
-                    break;
-                }
-                i = k;
+            let mut dels: Vec<(u32, usize)> = Vec::new();
+            for &i in group.iter().filter(|&&i| states[i] == State::Present) {
+                let seq = self
+                    .push_elems(msg_type::DELSETELEM, 0, v6, &elems[i..=i])
+                    .map_err(|e| Error::Protocol { what: e.to_string() })?;
+                dels.push((seq, i));
             }
-            if let Some(f) = self.conn.transact(&mut self.batch).map_err(super::conn_error)?.first() {
+            let adds: Vec<Element> = group.iter().map(|&i| elems[i]).collect();
+            let mut j = 0;
+            while j < adds.len() {
+                let k = next_chunk(&adds, j);
+                self.push_elems(msg_type::NEWSETELEM, flags::CREATE, v6, &adds[j..k])
+                    .map_err(|e| Error::Protocol { what: e.to_string() })?;
+                j = k;
+            }
+            let failures = self.conn.transact(&mut self.batch).map_err(super::conn_error)?;
+            let misses: Vec<usize> = failures
+                .iter()
+                .filter(|f| f.errno == libc::ENOENT)
+                .filter_map(|f| dels.iter().find(|(s, _)| *s == f.seq).map(|&(_, i)| i))
+                .collect();
+            // Without a miss to explain it, any failure is the set's problem.
+            if let (true, Some(f)) = (misses.is_empty(), failures.first()) {
                 return Err(self.set_error(v6, f.errno, "refreshing elements of"));
             }
+            if !failures.is_empty() {
+                return Ok(misses);
+            }
+            group.iter().for_each(|&i| done[i] = true);
         }
-        Ok(())
+        Ok(Vec::new())
     }
 
     /// Deletes one element; an element (or set) that is already gone is fine.
@@ -196,11 +261,21 @@ impl Nft {
         self.conn.begin(&mut self.batch);
         self.push_elems(msg_type::DELSETELEM, 0, v6, core::slice::from_ref(e))
             .map_err(|w| Error::Protocol { what: w.to_string() })?;
-        match self.conn.transact(&mut self.batch).map_err(super::conn_error)?.first() {
+        match self
+            .conn
+            .transact(&mut self.batch)
+            .map_err(super::conn_error)?
+            .first()
+        {
             None => Ok(()),
             Some(f) if f.errno == libc::ENOENT => Ok(()),
             Some(f) => Err(Error::Kernel {
-                what: format!("removing {} from set {} in {}", shown(&e.host), self.set_name(v6), self.table_words()),
+                what: format!(
+                    "removing {} from set {} in {}",
+                    shown(&e.host),
+                    self.set_name(v6),
+                    self.table_words()
+                ),
                 errno: f.errno,
             }),
         }
@@ -217,7 +292,12 @@ impl Nft {
         self.batch
             .push(msg_type::DELSETELEM, 0, self.family, body)
             .map_err(|w| Error::Protocol { what: w.to_string() })?;
-        match self.conn.transact(&mut self.batch).map_err(super::conn_error)?.first() {
+        match self
+            .conn
+            .transact(&mut self.batch)
+            .map_err(super::conn_error)?
+            .first()
+        {
             None => Ok(()),
             Some(f) if f.errno == libc::ENOENT => Ok(()),
             Some(f) => Err(self.set_error(v6, f.errno, "flushing")),

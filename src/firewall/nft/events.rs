@@ -31,7 +31,9 @@ const MAX_READS: usize = 256;
 impl Nft {
     /// Reads every queued event; `Ok(true)` when the active bans must be re-installed.
     pub(super) fn drain_events(&mut self) -> Result<bool, Error> {
-        let Some(sock) = self.events.take() else { return Ok(false) };
+        let Some(sock) = self.events.take() else {
+            return Ok(false);
+        };
         let mut buf = vec![0u8; EVENT_BUFFER];
         let mut look = false;
         let mut result = Ok(());
@@ -43,7 +45,10 @@ impl Nft {
                 // Events were lost (overflow) or cut short: we cannot know what they said.
                 Err(Errno::ENOBUFS) | Err(Errno::EMSGSIZE) => look = true,
                 Err(errno) => {
-                    result = Err(Error::Io { what: "reading nftables events", errno: errno as i32 });
+                    result = Err(Error::Io {
+                        what: "reading nftables events",
+                        errno: errno as i32,
+                    });
                     break;
                 }
             }
@@ -66,18 +71,18 @@ impl Nft {
             let o = match reply::parse(m) {
                 Ok(Reply::Object(o)) => o,
                 Ok(_) => continue,
-                Err(WireError::Truncated | WireError::BadLength | WireError::Full | WireError::NestTooLong) => {
-                    return true
-                }
+                Err(
+                    WireError::Truncated | WireError::BadLength | WireError::Full | WireError::NestTooLong,
+                ) => return true,
             };
             if o.family != self.family || o.table != self.table.as_bytes() {
                 continue;
             }
             any |= match o.msg {
                 msg_type::NEWTABLE | msg_type::DELTABLE | msg_type::DESTROYTABLE => true,
-                msg_type::NEWSET | msg_type::DELSET | msg_type::DESTROYSET => {
-                    o.set.is_some_and(|s| s == self.set_v4.as_bytes() || s == self.set_v6.as_bytes())
-                }
+                msg_type::NEWSET | msg_type::DELSET | msg_type::DESTROYSET => o
+                    .set
+                    .is_some_and(|s| s == self.set_v4.as_bytes() || s == self.set_v6.as_bytes()),
                 _ => false,
             };
         }
@@ -115,4 +120,3 @@ impl Nft {
         }
     }
 }
-
