@@ -110,23 +110,16 @@ fn watch(fw: &mut Nft, h: Host, timeout: Option<u32>) -> Result<(), logjail::fir
     fw.block(&ban)?;
     println!("banned {h}");
     loop {
-        let Some(fd) = fw.event_fd() else {
-            die("no event socket")
-        };
-        let mut fds = [nix::poll::PollFd::new(
-            unsafe_borrow(fd),
-            nix::poll::PollFlags::POLLIN,
-        )];
-        let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE);
+        {
+            let Some(fd) = fw.event_fd() else {
+                die("no event socket")
+            };
+            let mut fds = [nix::poll::PollFd::new(fd, nix::poll::PollFlags::POLLIN)];
+            let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE);
+        }
         if fw.poll_events()? {
             fw.block(&ban)?;
             println!("re-installed {h}");
         }
     }
-}
-
-#[allow(unsafe_code)]
-fn unsafe_borrow(fd: std::os::fd::RawFd) -> std::os::fd::BorrowedFd<'static> {
-    // SAFETY: the fd belongs to the backend, which lives until the process exits.
-    unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) }
 }

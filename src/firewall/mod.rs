@@ -67,14 +67,11 @@ pub trait Firewall {
     fn block_many(&mut self, bans: &[Ban<'_>]) -> Result<(), Error> {
         bans.iter().try_for_each(|b| self.block(b))
     }
-    /// A descriptor the daemon adds to its `poll` set (readable = call [`Firewall::poll_events`]);
-    /// `None` for backends without events.
-    fn event_fd(&self) -> Option<std::os::fd::RawFd> {
+    /// A descriptor the daemon polls for firewall events (nftables notifications).
+    fn event_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
         None
     }
-    /// Reads pending firewall events. `Ok(true)` means the kernel lost the bans (the table or
-    /// sets were re-created): the daemon must call [`Firewall::block_many`] with every active
-    /// ban and its remaining time.
+    /// Reads pending events; `true` when every active ban must be re-installed.
     fn poll_events(&mut self) -> Result<bool, Error> {
         Ok(false)
     }

@@ -28,7 +28,7 @@ use crate::netlink::header::flags;
 use crate::netlink::msg::{set_attr, ChainRepr, Element, LookupRepr, SetRepr, TableRepr, HOOK_PREROUTING};
 use crate::netlink::socket::Socket;
 use crate::netlink::{family, msg_type, NFNLGRP_NFTABLES};
-use std::os::fd::RawFd;
+use std::os::fd::BorrowedFd;
 
 /// Table created in standalone mode.
 pub const STANDALONE_TABLE: &str = "logjail";
@@ -382,7 +382,7 @@ impl Firewall for Nft {
         Ok(())
     }
 
-    fn event_fd(&self) -> Option<RawFd> {
+    fn event_fd(&self) -> Option<BorrowedFd<'_>> {
         self.events.as_ref().map(Socket::fd)
     }
 

@@ -17,7 +17,7 @@ use nix::sys::socket::{
     SockProtocol, SockType,
 };
 use nix::sys::time::TimeVal;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 /// Requested socket buffer sizes; the kernel caps them at `net.core.[rw]mem_max`.
 pub const SOCKET_BUFFER: usize = 1 << 20;
@@ -74,8 +74,8 @@ impl Socket {
         Ok(n)
     }
 
-    pub fn fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
     }
 }
 
