@@ -169,7 +169,8 @@ impl Nft {
             } else {
                 "`type ipv4_addr`"
             })
-        } else if i.set_flags.is_some_and(|f| f & want_flags != want_flags) {
+        } else if i.set_flags.unwrap_or(0) & want_flags != want_flags {
+            // The kernel leaves NFTA_SET_FLAGS out when no flag is set.
             Some(if v6 {
                 "`flags interval, timeout`"
             } else {
