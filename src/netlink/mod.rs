@@ -31,7 +31,7 @@ pub mod reply;
 #[allow(unsafe_code)]
 pub mod socket;
 #[cfg(test)]
-mod vectors;
+pub(crate) mod vectors;
 #[cfg(test)]
 mod wire_tests;
 

@@ -175,6 +175,44 @@ mod tests {
     }
 
     #[test]
+    fn parses_captured_ack_and_extended_error() {
+        let bytes = vectors::host(&vectors::load("ack_newsetelem"));
+        let ack = parse(Message::new_checked(&bytes).unwrap()).unwrap();
+        let want = Ack {
+            seq: 1_795_644_117,
+            errno: 0,
+            text: None,
+            offset: None,
+        };
+        assert_eq!(ack, Reply::Ack(want));
+        let bytes = vectors::host(&vectors::load("err_enoent_gettable"));
+        match parse(Message::new_checked(&bytes).unwrap()).unwrap() {
+            Reply::Ack(a) => assert_eq!(
+                (a.seq, a.errno, a.offset),
+                (1_795_644_119, libc::ENOENT, Some(20))
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_captured_set_description() {
+        let bytes = vectors::host(&vectors::load("reply_getset_v4"));
+        let Reply::Object(o) = parse(Message::new_checked(&bytes).unwrap()).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (o.msg, o.family, o.table, o.set),
+            (msg_type::NEWSET, 1, &b"fw4"[..], Some(&b"logjail_v4"[..]))
+        );
+        assert_eq!(
+            (o.set_flags, o.key_type, o.key_len),
+            (Some(0x10), Some(7), Some(4))
+        );
+        assert!(o.handle.is_some());
+    }
+
+    #[test]
     fn rejects_short_error() {
         let mut bytes = vectors::host(&vectors::load("err_enoent_del_v4"));
         bytes.truncate(24);

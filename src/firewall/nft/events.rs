@@ -19,8 +19,8 @@
 use super::Nft;
 use crate::firewall::Error;
 use crate::netlink::header::Messages;
+use crate::netlink::msg_type;
 use crate::netlink::reply::{self, Reply};
-use crate::netlink::{msg_type, WireError};
 use nix::errno::Errno;
 
 /// Receive buffer for events (one datagram may carry many messages).
@@ -39,7 +39,7 @@ impl Nft {
         let mut result = Ok(());
         for _ in 0..MAX_READS {
             match sock.recv(&mut buf) {
-                Ok(n) => look |= self.relevant(&buf[..n]),
+                Ok(n) => look |= concerns(&buf[..n], self.family, &self.table, [&self.set_v4, &self.set_v6]),
                 Err(Errno::EAGAIN) => break,
                 Err(Errno::EINTR) => continue,
                 // Events were lost (overflow) or cut short: we cannot know what they said.
@@ -60,33 +60,6 @@ impl Nft {
         } else {
             Ok(false)
         }
-    }
-
-    /// True when a datagram mentions logjail's table or one of its sets being created or
-    /// deleted.
-    fn relevant(&self, datagram: &[u8]) -> bool {
-        let mut any = false;
-        for m in Messages::new(datagram) {
-            let Ok(m) = m else { return true };
-            let o = match reply::parse(m) {
-                Ok(Reply::Object(o)) => o,
-                Ok(_) => continue,
-                Err(
-                    WireError::Truncated | WireError::BadLength | WireError::Full | WireError::NestTooLong,
-                ) => return true,
-            };
-            if o.family != self.family || o.table != self.table.as_bytes() {
-                continue;
-            }
-            any |= match o.msg {
-                msg_type::NEWTABLE | msg_type::DELTABLE | msg_type::DESTROYTABLE => true,
-                msg_type::NEWSET | msg_type::DELSET | msg_type::DESTROYSET => o
-                    .set
-                    .is_some_and(|s| s == self.set_v4.as_bytes() || s == self.set_v6.as_bytes()),
-                _ => false,
-            };
-        }
-        any
     }
 
     /// Compares the table's and sets' handles with the last ones seen.
@@ -118,5 +91,65 @@ impl Nft {
                 Ok(true)
             }
         }
+    }
+}
+
+/// True when an event datagram mentions `table` (of `family`) or one of `sets` in it being
+/// created or deleted — or cannot be read, in which case nobody knows what it said.
+pub(crate) fn concerns(datagram: &[u8], family: u8, table: &str, sets: [&str; 2]) -> bool {
+    let mut any = false;
+    for m in Messages::new(datagram) {
+        let Ok(m) = m else { return true };
+        let o = match reply::parse(m) {
+            Ok(Reply::Object(o)) => o,
+            Ok(_) => continue,
+            Err(_) => return true,
+        };
+        if o.family != family || o.table != table.as_bytes() {
+            continue;
+        }
+        any |= match o.msg {
+            msg_type::NEWTABLE | msg_type::DELTABLE | msg_type::DESTROYTABLE => true,
+            msg_type::NEWSET | msg_type::DELSET | msg_type::DESTROYSET => {
+                o.set.is_some_and(|s| sets.iter().any(|n| n.as_bytes() == s))
+            }
+            _ => false,
+        };
+    }
+    any
+}
+
+#[cfg(test)]
+mod tests {
+    use super::concerns;
+    use crate::netlink::{family, vectors};
+
+    const SETS: [&str; 2] = ["logjail_v4", "logjail_v6"];
+
+    #[test]
+    fn table_deletion_and_creation_concern_us() {
+        for name in ["event_table_deleted", "event_table_created"] {
+            let d = vectors::host(&vectors::load(name));
+            assert!(concerns(&d, family::INET, "fw4", SETS), "{name}");
+            assert!(
+                !concerns(&d, family::INET, "other", SETS),
+                "{name}: another table"
+            );
+            assert!(!concerns(&d, family::IPV4, "fw4", SETS), "{name}: another family");
+        }
+    }
+
+    #[test]
+    fn our_own_elements_and_generations_do_not() {
+        let d = vectors::host(&vectors::load("event_own_setelem"));
+        assert!(!concerns(&d, family::INET, "fw4", SETS));
+        assert!(!concerns(&[], family::INET, "fw4", SETS));
+    }
+
+    #[test]
+    fn unreadable_datagrams_do() {
+        let mut d = vectors::host(&vectors::load("event_own_setelem"));
+        d.truncate(30);
+        assert!(concerns(&d, family::INET, "fw4", SETS));
     }
 }
