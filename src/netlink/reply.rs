@@ -155,6 +155,24 @@ fn parse_object(m: Message<'_>) -> Result<Object<'_>, WireError> {
     Ok(o)
 }
 
+/// The keys of the elements a `NEWSETELEM`/`DELSETELEM` message carries (for an interval
+/// set, start and end keys alike). Malformed nests end the list early.
+pub fn element_keys<'a>(m: &Message<'a>) -> Vec<&'a [u8]> {
+    use super::msg::elem_attr;
+    let mut keys = Vec::new();
+    let Some(list) = Attrs::new(m.nft_attrs()).find(elem_attr::LIST_ELEMENTS) else {
+        return keys;
+    };
+    for elem in list.nested().map_while(Result::ok) {
+        if let Some(key) = elem.nested().find(elem_attr::KEY) {
+            if let Some(v) = key.nested().find(elem_attr::DATA_VALUE) {
+                keys.push(v.payload);
+            }
+        }
+    }
+    keys
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +228,13 @@ mod tests {
             (Some(0x10), Some(7), Some(4))
         );
         assert!(o.handle.is_some());
+    }
+
+    #[test]
+    fn reads_element_keys_of_an_event() {
+        let bytes = vectors::host(&vectors::load("event_own_setelem"));
+        let m = Message::new_checked(&bytes).unwrap();
+        assert_eq!(element_keys(&m), vec![&[203, 0, 113, 9][..]]);
     }
 
     #[test]

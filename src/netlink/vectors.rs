@@ -82,17 +82,42 @@ fn convert_message(le: &[u8], out: &mut [u8], at: usize, len: usize) {
         }
     } else if kind >> 8 != 0 && at + NLMSG_HDRLEN + 4 <= end {
         let msg = (kind & 0xff) as u8;
-        convert_attrs(
-            le,
-            out,
-            at + NLMSG_HDRLEN + 4,
-            end,
-            msg == super::msg_type::NEWSET,
-        );
+        let setelem = msg == super::msg_type::NEWSETELEM || msg == super::msg_type::DELSETELEM;
+        let schema = if setelem {
+            Schema::SetElems(0)
+        } else {
+            Schema::Flagged {
+                set_udata: msg == super::msg_type::NEWSET,
+            }
+        };
+        convert_attrs(le, out, at + NLMSG_HDRLEN + 4, end, schema);
     }
 }
 
-fn convert_attrs(le: &[u8], out: &mut [u8], mut at: usize, end: usize, set_udata: bool) {
+/// Which attributes are nests. Requests mark theirs with `NLA_F_NESTED`; the kernel does not,
+/// so for element messages the nesting is spelled out: the elements list (3), each element,
+/// and an element's key (1), data (2) and key end (10).
+#[derive(Clone, Copy)]
+enum Schema {
+    Flagged { set_udata: bool },
+    SetElems(u8),
+}
+
+impl Schema {
+    fn nested(self, kind: u16) -> Option<Schema> {
+        match self {
+            Schema::Flagged { .. } if kind & NLA_F_NESTED != 0 => Some(Schema::Flagged { set_udata: false }),
+            Schema::Flagged { .. } => None,
+            Schema::SetElems(0) if kind & !NLA_F_NESTED == 3 => Some(Schema::SetElems(1)),
+            Schema::SetElems(1) => Some(Schema::SetElems(2)),
+            Schema::SetElems(2) if matches!(kind & !NLA_F_NESTED, 1 | 2 | 10) => Some(Schema::SetElems(3)),
+            Schema::SetElems(_) => None,
+        }
+    }
+}
+
+fn convert_attrs(le: &[u8], out: &mut [u8], mut at: usize, end: usize, schema: Schema) {
+    let set_udata = matches!(schema, Schema::Flagged { set_udata: true });
     while at + 4 <= end {
         let alen = le16(le, at) as usize;
         let kind = le16(le, at + 2);
@@ -101,8 +126,8 @@ fn convert_attrs(le: &[u8], out: &mut [u8], mut at: usize, end: usize, set_udata
         if alen < 4 {
             return;
         }
-        if kind & NLA_F_NESTED != 0 {
-            convert_attrs(le, out, at + 4, (at + alen).min(end), false);
+        if let Some(inner) = schema.nested(kind) {
+            convert_attrs(le, out, at + 4, (at + alen).min(end), inner);
         } else if set_udata && kind == super::msg::set_attr::USERDATA {
             // libnftnl TLVs: u8 type, u8 len, value; 4-byte values are host-endian u32s.
             let mut u = at + 4;
