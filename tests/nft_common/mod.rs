@@ -9,6 +9,7 @@
 //! failure, since `.ci/run` installs them.
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod peer;
 
 use std::io::Write;
