@@ -237,6 +237,38 @@ mod tests {
         assert_eq!(element_keys(&m), vec![&[203, 0, 113, 9][..]]);
     }
 
+    /// Kernel replies are input: no truncation or corruption of a real reply may panic.
+    #[test]
+    fn mangled_replies_never_panic() {
+        use crate::netlink::header::Messages;
+        let names = [
+            "err_enoent_del_v4",
+            "ack_newsetelem",
+            "reply_getset_v4",
+            "event_table_created",
+        ];
+        let mut x: u32 = 0x2545_f491;
+        for name in names {
+            let good = vectors::host(&vectors::load(name));
+            for cut in 0..good.len() {
+                let mut bytes = good[..cut].to_vec();
+                for _ in 0..4 {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    if !bytes.is_empty() {
+                        let i = x as usize % bytes.len();
+                        bytes[i] = (x >> 8) as u8;
+                    }
+                }
+                for m in Messages::new(&bytes).map_while(Result::ok) {
+                    let _ = parse(m);
+                    let _ = element_keys(&m);
+                }
+            }
+        }
+    }
+
     #[test]
     fn rejects_short_error() {
         let mut bytes = vectors::host(&vectors::load("err_enoent_del_v4"));
