@@ -1,18 +1,21 @@
 //! Adding and removing set elements: chunked batches, refresh, per-element retry.
 //!
-//! Adding is done in up to three rounds per chunk of elements:
+//! Adding is done in rounds per chunk of elements:
 //!
 //! 1. One batch of `NEWSETELEM` messages with `NLM_F_EXCL`, each message holding as many
-//!    elements as fit in a 60 000-byte nest. The common case — new offenders — ends here.
+//!    elements as fit in a 60 000-byte nest. The common case — new offenders, or every ban
+//!    re-installed into re-created sets — ends here.
 //! 2. If that batch failed, the kernel has rolled it back and reported the failing messages.
 //!    A failure that concerns the set itself (`ENOENT`: set or table missing) is reported at
-//!    once. Otherwise every element of the chunk is tried in a message of its own (still
-//!    `NLM_F_EXCL`, still one batch, rolled back again): `EEXIST` marks an element that is
+//!    once. Otherwise the chunk is assumed to be already banned (a daemon restart re-installs
+//!    what the kernel still holds): one batch deletes and re-adds it. A delete and an add of
+//!    the same element in one transaction refreshes its timeout on every kernel (before 6.12
+//!    a plain re-add keeps the old timeout).
+//! 3. If that failed too, the chunk is mixed: every element is tried in a message of its own
+//!    (still `NLM_F_EXCL`, one batch, rolled back again): `EEXIST` marks an element that is
 //!    already banned, any other error a bad element, success a new one.
-//! 3. One batch deletes the already-present elements and adds the present and new ones: a
-//!    delete and an add of the same element in one transaction refreshes its timeout on every
-//!    kernel (before 6.12 a plain re-add keeps the old timeout). Bad elements are left out and
-//!    reported; the good ones land.
+//! 4. Batches then delete each present element (one message each, so a miss is attributed) and
+//!    add the present and new ones. Bad elements are left out and reported; the good ones land.
 //!
 //! Removing an element that is already gone (expired) is not an error.
 
@@ -132,8 +135,13 @@ impl Nft {
         first_err.map_or(Ok(()), Err)
     }
 
-    /// Rounds 2 and 3 for one chunk.
+    /// Rounds 2 to 4 for one chunk.
     fn refresh(&mut self, v6: bool, elems: &[Element]) -> Result<(), Error> {
+        let done = self.replace_all(v6, elems)?;
+        let elems = &elems[done..];
+        if elems.is_empty() {
+            return Ok(());
+        }
         let mut states = self.classify(v6, elems)?;
         let mut done = vec![false; elems.len()];
         for _ in 0..elems.len() / REPLACE_GROUP + 3 {
@@ -172,7 +180,40 @@ impl Nft {
         first_bad.map_or(Ok(()), Err)
     }
 
-    /// Round 2: each element alone in an exclusive add; the batch is rolled back.
+    /// Round 2: delete and re-add every element, batch by batch; returns how many leading
+    /// elements are done (all of them unless a batch failed).
+    fn replace_all(&mut self, v6: bool, elems: &[Element]) -> Result<usize, Error> {
+        let mut i = 0;
+        while i < elems.len() {
+            self.conn.begin(&mut self.batch);
+            let start = i;
+            while i < elems.len() && self.batch.messages() + 2 <= BATCH_MESSAGES {
+                let k = next_chunk(elems, i);
+                let mark = self.batch.mark();
+                let pushed = self.push_elems(msg_type::DELSETELEM, 0, v6, &elems[i..k]).is_ok()
+                    && self
+                        .push_elems(msg_type::NEWSETELEM, flags::CREATE, v6, &elems[i..k])
+                        .is_ok();
+                if !pushed {
+                    self.batch.rewind(mark);
+                    break;
+                }
+                i = k;
+            }
+            if i == start
+                || !self
+                    .conn
+                    .transact(&mut self.batch)
+                    .map_err(super::conn_error)?
+                    .is_empty()
+            {
+                return Ok(start);
+            }
+        }
+        Ok(i)
+    }
+
+    /// Round 3: each element alone in an exclusive add; the batch is rolled back.
     fn classify(&mut self, v6: bool, elems: &[Element]) -> Result<Vec<State>, Error> {
         let mut states = vec![State::New; elems.len()];
         let mut i = 0;
@@ -208,7 +249,7 @@ impl Nft {
         Ok(states)
     }
 
-    /// Round 3: per group, delete each present element (one message each, so a miss is
+    /// Round 4: per group, delete each present element (one message each, so a miss is
     /// attributed) and add the group. Returns the present elements that could not be deleted;
     /// their group was rolled back and stays not `done`.
     fn replace(
