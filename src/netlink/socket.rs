@@ -22,7 +22,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 /// Requested socket buffer sizes; the kernel caps them at `net.core.[rw]mem_max`.
 pub const SOCKET_BUFFER: usize = 1 << 20;
 /// How long a request waits for the kernel's answer.
-pub const REPLY_TIMEOUT_SECS: i64 = 5;
+pub const REPLY_TIMEOUT_SECS: libc::time_t = 5;
 
 const NETLINK_CAP_ACK: libc::c_int = 10;
 const NETLINK_EXT_ACK: libc::c_int = 11;
