@@ -2,8 +2,8 @@
 //!
 //! By default the sets are `logjail_v4` (`ipv4_addr`, `flags timeout`) and `logjail_v6`
 //! (`ipv6_addr`, `flags interval, timeout`, so a /64 is one element) in fw4's `table inet fw4`;
-//! the fw4 include `openwrt/logjail/files/logjail.nft` declares the same sets and the rules that
-//! drop their members. Names come from [`Main`].
+//! the fw4 includes in `openwrt/logjail/files/nftables.d/` declare the same sets and the rules
+//! that drop their members. Names come from [`Main`].
 //!
 //! * [`Nft::new`] opens the request socket and subscribes to nf_tables events.
 //! * [`Firewall::init`] makes sure the sets exist: a missing set is created; a missing table
