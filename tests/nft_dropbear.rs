@@ -49,7 +49,7 @@ fn daemon_ban_drops_tcp_and_ping_until_expiry() {
     for l in failures(&format!("{ATTACKER_V4}:4242"), 5) {
         lj.feed(&l);
     }
-    assert!(wait_for(Duration::from_secs(2), || element(
+    assert!(wait_for(Duration::from_secs(5), || element(
         "fw4",
         "logjail_v4",
         ATTACKER_V4
