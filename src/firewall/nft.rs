@@ -63,6 +63,8 @@ pub struct Nft {
     standalone: bool,
     conn: Conn,
     events: Option<Socket>,
+    /// Receive buffer of the event socket, allocated on first use and kept.
+    event_buf: Vec<u8>,
     batch: Batch,
     handles: Option<Handles>,
     /// The table or a set is gone; bans wait for it to come back.
@@ -107,6 +109,7 @@ impl Nft {
             standalone: main.standalone,
             conn,
             events,
+            event_buf: Vec::new(),
             batch: Batch::new(BATCH_BYTES),
             handles: None,
             lost: false,

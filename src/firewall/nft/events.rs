@@ -34,7 +34,8 @@ impl Nft {
         let Some(sock) = self.events.take() else {
             return Ok(false);
         };
-        let mut buf = vec![0u8; EVENT_BUFFER];
+        let mut buf = core::mem::take(&mut self.event_buf);
+        buf.resize(EVENT_BUFFER, 0);
         let mut look = false;
         let mut result = Ok(());
         for _ in 0..MAX_READS {
@@ -54,6 +55,7 @@ impl Nft {
             }
         }
         self.events = Some(sock);
+        self.event_buf = buf;
         result?;
         if look {
             self.recheck()
