@@ -18,8 +18,16 @@ use std::time::{Duration, Instant};
 
 const IN_NS: &str = "LOGJAIL_NETNS";
 
+/// `PATH` with the sbin directories `nft`, `ip` and `dropbear` live in (absent from a normal
+/// user's `PATH` on Debian).
+fn path() -> String {
+    let p = std::env::var("PATH").unwrap_or_default();
+    format!("{p}:/usr/sbin:/sbin")
+}
+
 fn works(cmd: &str, args: &[&str]) -> bool {
     Command::new(cmd)
+        .env("PATH", path())
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -55,6 +63,7 @@ pub fn enter(name: &str) -> bool {
         .arg(&exe)
         .args([name, "--exact", "--nocapture", "--test-threads=1"])
         .env(IN_NS, "1")
+        .env("PATH", path())
         .output()
         .expect("run unshare");
     let text = format!(
