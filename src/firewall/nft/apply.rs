@@ -345,3 +345,45 @@ impl Nft {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addr::Host;
+
+    #[test]
+    fn chunks_keep_every_nest_below_64_kib() {
+        let elems: Vec<Element> = (0..5000u32)
+            .map(|i| {
+                let net = (0x2001_0db8u128 << 96) | (u128::from(i) << 64);
+                Element {
+                    host: Host::V6(net.into(), 64),
+                    timeout_ms: Some(1000),
+                }
+            })
+            .collect();
+        let mut buf = vec![0u8; 1 << 17];
+        let (mut i, mut messages) = (0, 0);
+        while i < elems.len() {
+            let k = next_chunk(&elems, i);
+            assert!(k > i);
+            let mut w = Writer::new(&mut buf);
+            let r = ElemsRepr {
+                table: "fw4",
+                set: "logjail_v6",
+                set_id: None,
+                elems: &elems[i..k],
+                add: true,
+            };
+            r.emit(&mut w).expect("a chunk always fits one nest");
+            assert!(
+                w.len() <= 65_535 && w.len() > 50_000 || k == elems.len(),
+                "{}",
+                w.len()
+            );
+            i = k;
+            messages += 1;
+        }
+        assert_eq!(messages, 7, "5000 elements of 76 bytes in 60 000-byte nests");
+    }
+}
