@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 const SSH_PORT: u16 = 2222;
 
+/// Not a test: the traffic tests run it inside the attacker namespace (see `peer::probe_main`).
 #[test]
+#[ignore = "helper run by the traffic tests inside the attacker namespace"]
 fn probe() {
     peer::probe_main();
 }

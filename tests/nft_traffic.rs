@@ -16,7 +16,9 @@ use std::time::Duration;
 const PORT: u16 = 2222;
 const BAN_SECS: u32 = 4;
 
+/// Not a test: the traffic tests run it inside the attacker namespace (see `peer::probe_main`).
 #[test]
+#[ignore = "helper run by the traffic tests inside the attacker namespace"]
 fn probe() {
     peer::probe_main();
 }
