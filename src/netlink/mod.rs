@@ -16,9 +16,10 @@
 //! * [`reply`] — what comes back: acks and errors (`nlmsgerr`, matched by sequence number),
 //!   set and table descriptions from `GET*` requests, and the multicast events `nft monitor`
 //!   shows.
+//! * [`conn`] — a batch out, every ack back, matched by sequence number; `GET*` requests.
 //! * [`socket`] — the only part that touches the OS.
 //!
-//! Nothing but `socket` performs I/O; every other function takes bytes and returns values,
+//! Nothing but `socket` (and `conn`, through it) performs I/O; every other function takes bytes and returns values,
 //! and is tested against bytes captured from the real kernel path (`tests/kernel/*.hex`).
 
 pub mod attr;
