@@ -158,7 +158,8 @@ fn ignored_and_own_addresses_never_reach_the_kernel() {
         return;
     }
     load(&fw4_ruleset("wan0", true));
-    nft_common::peer::Peer::new(); // gives this namespace wan0 with 203.0.113.1
+    // Gives this namespace wan0 with 203.0.113.1; kept alive, or the veth pair goes away.
+    let _peer = nft_common::peer::Peer::new();
     let main = "\tlist ignoreip '198.51.100.0/24'\n\tlist ignoreip '2001:db8:beef::/48'";
     let Some(mut lj) = Logjail::start("ignore", main, "\toption bantime '1h'\n\toption ignoreself '1'")
     else {
