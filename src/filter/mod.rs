@@ -195,11 +195,16 @@ impl Filter {
     }
 
     /// Whether messages of `program` are this filter's business. An empty program (a bare
-    /// message, whose format names none) goes to every filter.
+    /// message, whose format names none) goes to every filter. A name ending in `*` matches
+    /// every program that starts with the rest (`postfix/*`, `openvpn*` for OpenWrt's
+    /// `openvpn(NAME)` tags).
     pub fn applies_to(&self, program: &[u8]) -> bool {
         program.is_empty()
             || self.programs.is_empty()
-            || self.programs.iter().any(|p| p.as_bytes() == program)
+            || self.programs.iter().any(|p| match p.strip_suffix('*') {
+                Some(prefix) => program.starts_with(prefix.as_bytes()),
+                None => p.as_bytes() == program,
+            })
     }
 
     /// The failregex patterns as written, in rule order.
