@@ -212,3 +212,57 @@ fn local_stamps_are_shifted_by_the_zone_offset() {
     assert_eq!(three_local_failures(5, -5 * 3600), live);
     assert!(three_local_failures(5, 0).is_empty());
 }
+
+#[test]
+fn recidive_bans_a_host_banned_by_several_jails_and_holds_it() {
+    let mut cfg = config();
+    let mut luci = JailConfig::new("luci");
+    luci.maxretry = 1;
+    luci.bantime = Some(60);
+    cfg.jails.push(luci);
+    cfg.main.recidive = Some(crate::jail::recidive::Params {
+        maxbans: 2,
+        findtime: 3600,
+        bantime: Some(1000),
+    });
+    let mut d = Daemon::new(&cfg, &[], 42, false).expect("daemon");
+    let mut fw = Recorder::default();
+    for i in 0..3 {
+        d.line(
+            b"Bad password attempt for 'root' from 203.0.113.9:4242",
+            at(T0 + i),
+            &mut fw,
+        );
+    }
+    d.line(
+        b"[info] luci: failed login on / for root from 203.0.113.9",
+        at(T0 + 5),
+        &mut fw,
+    );
+    assert_eq!(
+        fw.log,
+        vec![
+            "ban dropbear 203.0.113.9 Some(60)",
+            "ban luci 203.0.113.9 Some(60)",
+            "unban recidive 203.0.113.9",
+            "ban recidive 203.0.113.9 Some(1000)",
+        ]
+    );
+    // The jails' bans end; the host stays in the set for recidive.
+    d.tick(at(T0 + 100), &mut fw);
+    assert_eq!(fw.log.len(), 4);
+    let active: Vec<String> = d
+        .active_bans(T0 + 100)
+        .iter()
+        .map(|b| format!("{} {} {:?}", b.jail, b.host, b.timeout))
+        .collect();
+    assert_eq!(active, vec!["recidive 203.0.113.9 Some(905)"]);
+    d.tick(at(T0 + 1005), &mut fw);
+    assert_eq!(fw.log[4..], ["unban recidive 203.0.113.9"]);
+}
+
+#[test]
+fn recidive_is_off_by_default() {
+    let d = daemon(false);
+    assert!(d.recidive.is_none());
+}
