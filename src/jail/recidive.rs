@@ -137,8 +137,10 @@ impl Recidive {
 
     /// Lifts the recidive bans whose end `now` has reached, calling `ended` for each.
     pub fn expire(&mut self, now: i64, mut ended: impl FnMut(&Decision)) {
-        self.bans
-            .retain(|_, d| d.end().is_none_or(|end| end > now), |_, d| ended(&d));
+        self.bans.retain(
+            |_, d| !matches!(d.end(), Some(end) if end <= now),
+            |_, d| ended(&d),
+        );
     }
 
     /// The active recidive bans.
