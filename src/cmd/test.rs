@@ -257,22 +257,19 @@ pub fn scan(
         let mut first: Option<Outcome> = None;
         for filter in filters {
             let outcome = filter.check_line(&line);
-            let by = if named {
-                format!(" {}", filter.name())
-            } else {
-                String::new()
-            };
+            let by = if named { filter.name() } else { "" };
+            let sp = if named { " " } else { "" };
             match outcome {
                 Outcome::Match(m) => {
                     if args.print_matched {
                         let rule = filter.rule(m.rule).unwrap_or("");
                         let raw = String::from_utf8_lossy(raw);
-                        writeln!(trace, "MATCH {}{by} rule {} `{rule}` | {raw}", m.addr, m.rule)?;
+                        writeln!(trace, "MATCH {}{sp}{by} rule {} `{rule}` | {raw}", m.addr, m.rule)?;
                     }
                 }
                 Outcome::Ignored => {
                     if args.print_matched {
-                        writeln!(trace, "IGNORED{by} | {}", String::from_utf8_lossy(raw))?;
+                        writeln!(trace, "IGNORED{sp}{by} | {}", String::from_utf8_lossy(raw))?;
                     }
                 }
                 Outcome::NoMatch => continue,
