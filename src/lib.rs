@@ -19,4 +19,5 @@ pub mod json;
 pub mod line;
 pub mod logging;
 pub mod source;
+pub mod state;
 pub mod sys;
