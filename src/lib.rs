@@ -11,6 +11,7 @@ pub mod cli;
 pub mod clock;
 pub mod cmd;
 pub mod config;
+pub mod control;
 pub mod daemon;
 pub mod filter;
 pub mod firewall;

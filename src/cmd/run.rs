@@ -2,9 +2,10 @@
 
 use crate::addr::Cidr;
 use crate::cli::RunArgs;
+use crate::cmd::startup;
 use crate::config::{self, Config};
 use crate::daemon::event_loop::{self, Exit};
-use crate::daemon::Daemon;
+use crate::daemon::{Daemon, Now};
 use crate::firewall::dryrun::DryRun;
 use crate::firewall::{Ban, Firewall};
 use crate::source::{Source, Spec};
@@ -54,6 +55,14 @@ pub fn run(args: &RunArgs) -> i32 {
         eprintln!("logjail: firewall: {e}");
         return 1;
     }
+    let mut svc = match startup::services(&config, &mut daemon, fw.as_mut(), args.dry_run) {
+        Ok(s) => s,
+        Err(e) => {
+            log::error!("{e}");
+            eprintln!("logjail: {e}");
+            return 1;
+        }
+    };
     let sig = match event_loop::signals() {
         Ok(s) => s,
         Err(e) => {
@@ -72,13 +81,30 @@ pub fn run(args: &RunArgs) -> i32 {
     };
     log::info!("started: {} jails, source {:?}", daemon.jails.len(), spec);
     loop {
-        match event_loop::run(&mut daemon, &mut source, fw.as_mut(), &sig) {
+        match event_loop::run(&mut daemon, &mut source, fw.as_mut(), &sig, &mut svc) {
             Exit::Stop | Exit::SourceEnded => break,
-            Exit::Reload => match reload(path, daemon, fw.as_mut(), seed, args.dry_run) {
-                Ok(d) | Err(d) => daemon = d,
-            },
+            Exit::Reload => {
+                let outcome = match reload(path, daemon, fw.as_mut(), seed, args.dry_run) {
+                    Ok(d) => {
+                        daemon = d;
+                        Ok(daemon.jails.len())
+                    }
+                    Err((d, e)) => {
+                        daemon = d;
+                        Err(e)
+                    }
+                };
+                startup::answer_reload(&mut svc, outcome);
+                if let Some(k) = svc.keeper.as_mut() {
+                    k.mark();
+                }
+            }
         }
     }
+    if let Some(k) = svc.keeper.as_mut() {
+        k.shutdown(&daemon, Now::read());
+    }
+    drop(svc);
     if let Err(e) = fw.fin() {
         log::error!("firewall: {e}");
     }
@@ -96,31 +122,38 @@ fn load(path: &Path) -> Result<Config, config::ConfigError> {
 
 /// Builds a daemon from the reloaded configuration and moves the running bans over. Jails that
 /// are gone, and hosts that the new ignore lists cover, have their bans lifted. On a broken
-/// configuration the old daemon goes on (`Err(old)`).
+/// configuration the old daemon goes on (`Err((old, why))`). Repeat-offender records move
+/// with their jail.
 fn reload(
     path: &Path,
     old: Daemon,
     fw: &mut dyn Firewall,
     seed: u64,
     dry_run: bool,
-) -> Result<Daemon, Daemon> {
+) -> Result<Daemon, (Daemon, String)> {
     let config = match load(path) {
         Ok(c) => c,
         Err(e) => {
             log::error!("reload: {e}; keeping the running configuration");
-            return Err(old);
+            return Err((old, e.to_string()));
         }
     };
     let mut new = match Daemon::new(&config, &own_addresses(), seed, dry_run) {
         Ok(d) => d,
         Err(e) => {
             log::error!("reload: {e}; keeping the running configuration");
-            return Err(old);
+            return Err((old, format!("{}: {e}", path.display())));
         }
     };
     log::set_max_level(config.main.loglevel.max(log::max_level()));
     for oj in &old.jails {
         let target = new.jails.iter().position(|j| j.name == oj.name);
+        if let Some(i) = target {
+            let records: Vec<_> = oj.offenders().map(|(h, o)| (*h, *o)).collect();
+            for (h, o) in records.into_iter().rev() {
+                new.jails[i].restore_offender(h, o);
+            }
+        }
         for d in oj.bans() {
             match target {
                 Some(i) if !new.jails[i].is_ignored(&d.host) => new.jails[i].restore(*d),
