@@ -40,7 +40,10 @@ pub fn ban(a: &BanArgs) -> i32 {
             _ => {
                 return fail(
                     &a.common(),
-                    &format!("--time {n}: give seconds from 1 to {}, or -1 for permanent", u32::MAX),
+                    &format!(
+                        "--time {n}: give seconds from 1 to {}, or -1 for permanent",
+                        u32::MAX
+                    ),
                 )
             }
         },

@@ -25,9 +25,14 @@ pub fn render(req: &Request, replies: &[Response], as_json: bool) -> String {
         })
         .collect();
     match (req, replies.first()) {
-        (_, Some(Response::Status { source_state, source, jails })) => {
-            status(&mut out, source_state, source, jails, as_json)
-        }
+        (
+            _,
+            Some(Response::Status {
+                source_state,
+                source,
+                jails,
+            }),
+        ) => status(&mut out, source_state, source, jails, as_json),
         (Request::List { .. }, _) => ban_list(&mut out, "bans", &bans, as_json),
         (_, Some(Response::Unbanned(_))) => ban_list(&mut out, "unbanned", &bans, as_json),
         (_, Some(Response::Banned(b))) if as_json => {
@@ -135,7 +140,11 @@ fn ban_list(out: &mut String, key: &str, bans: &[&BanInfo], as_json: bool) {
         return;
     }
     if bans.is_empty() {
-        out.push_str(if key == "bans" { "no bans\n" } else { "nothing was banned\n" });
+        out.push_str(if key == "bans" {
+            "no bans\n"
+        } else {
+            "nothing was banned\n"
+        });
         return;
     }
     if key == "unbanned" {
@@ -144,7 +153,11 @@ fn ban_list(out: &mut String, key: &str, bans: &[&BanInfo], as_json: bool) {
         }
         return;
     }
-    let _ = writeln!(out, "{:<16} {:<42} {:>12} {:>5}", "jail", "address", "remaining", "bans");
+    let _ = writeln!(
+        out,
+        "{:<16} {:<42} {:>12} {:>5}",
+        "jail", "address", "remaining", "bans"
+    );
     for b in bans {
         let _ = writeln!(
             out,

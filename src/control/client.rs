@@ -10,6 +10,8 @@ use std::time::Duration;
 /// How long the CLI waits for each part of the daemon's answer.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
+const CLOSED: &str = "the daemon closed the connection without an answer (too many clients?)";
+
 /// Sends `req` to the daemon at `path` and returns its reply frames (for `List`, every
 /// `Bans` frame up to `End`, which is not included).
 pub fn call(path: &Path, req: &Request) -> Result<Vec<Response>, ControlError> {
@@ -25,8 +27,10 @@ pub fn call(path: &Path, req: &Request) -> Result<Vec<Response>, ControlError> {
     let _ = s.set_write_timeout(Some(TIMEOUT));
     let mut out = Vec::new();
     proto::push_frame(req, &mut out).map_err(|e| fail(e.to_string()))?;
-    s.write_all(&out)
-        .map_err(|e| fail(format!("sending the request: {e}")))?;
+    s.write_all(&out).map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset => fail(CLOSED.into()),
+        _ => fail(format!("sending the request: {e}")),
+    })?;
     let streaming = matches!(req, Request::List { .. });
     let mut replies = Vec::new();
     loop {
@@ -46,9 +50,7 @@ pub fn call(path: &Path, req: &Request) -> Result<Vec<Response>, ControlError> {
 fn frame(s: &mut UnixStream) -> Result<Response, String> {
     let mut p = [0u8; PREFIX];
     s.read_exact(&mut p).map_err(|e| match e.kind() {
-        std::io::ErrorKind::UnexpectedEof => {
-            "the daemon closed the connection without an answer (too many clients?)".to_string()
-        }
+        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => CLOSED.to_string(),
         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
             format!("no answer within {} s", TIMEOUT.as_secs())
         }

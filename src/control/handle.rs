@@ -10,7 +10,13 @@ use crate::jail::{Decision, Jail};
 use crate::source::{Source, Status};
 
 /// The daemon's answer to `req` at `now`.
-pub fn handle(req: Request, daemon: &mut Daemon, fw: &mut dyn Firewall, source: &Source, now: Now) -> Handled {
+pub fn handle(
+    req: Request,
+    daemon: &mut Daemon,
+    fw: &mut dyn Firewall,
+    source: &Source,
+    now: Now,
+) -> Handled {
     let reply = match req {
         Request::Reload => return Handled::Reload,
         Request::Version => vec![Response::Version {
@@ -150,7 +156,9 @@ fn ban(
     let clock = daemon.clock(now);
     let d = daemon.jails[ji].ban(host, clock, duration);
     let b = daemon.ban_of(ji, &d, now.wall);
-    let shown = b.timeout.map_or_else(|| "permanently".into(), |s| format!("for {s}s"));
+    let shown = b
+        .timeout
+        .map_or_else(|| "permanently".into(), |s| format!("for {s}s"));
     log::info!("{jail}: manual ban of {host} {shown} (ban #{})", d.count);
     if let Err(e) = fw.block(&b) {
         daemon.counters.firewall_errors += 1;

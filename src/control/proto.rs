@@ -34,8 +34,12 @@ pub enum BanTime {
 pub enum Request {
     Version,
     /// One jail, or all.
-    Status { jail: Option<String> },
-    List { jail: Option<String> },
+    Status {
+        jail: Option<String>,
+    },
+    List {
+        jail: Option<String>,
+    },
     Ban {
         jail: String,
         addr: String,
@@ -44,7 +48,9 @@ pub enum Request {
         force: bool,
     },
     /// One address (or prefix) in every jail; `None` = every ban.
-    Unban { addr: Option<String> },
+    Unban {
+        addr: Option<String>,
+    },
     Reload,
 }
 
@@ -71,7 +77,9 @@ pub struct BanInfo {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Response {
-    Version { version: String },
+    Version {
+        version: String,
+    },
     Status {
         /// `open`, `waiting` or `ended`.
         source_state: String,
@@ -83,7 +91,9 @@ pub enum Response {
     End,
     Banned(BanInfo),
     Unbanned(Vec<BanInfo>),
-    Reloaded { jails: u32 },
+    Reloaded {
+        jails: u32,
+    },
     Error(String),
 }
 
@@ -91,7 +101,10 @@ pub enum Response {
 #[derive(Debug, PartialEq, Eq)]
 pub enum ProtoError {
     /// The length prefix announces more than the limit.
-    TooLarge { len: usize, max: usize },
+    TooLarge {
+        len: usize,
+        max: usize,
+    },
     Empty,
     /// The payload does not decode.
     Malformed(String),
@@ -134,11 +147,15 @@ pub fn push_frame<T: Serialize>(msg: &T, out: &mut Vec<u8>) -> Result<(), ProtoE
 }
 
 fn decode<'a, T: Deserialize<'a>>(payload: &'a [u8]) -> Result<T, ProtoError> {
-    let (v, rest) = postcard::take_from_bytes::<T>(payload).map_err(|e| ProtoError::Malformed(e.to_string()))?;
+    let (v, rest) =
+        postcard::take_from_bytes::<T>(payload).map_err(|e| ProtoError::Malformed(e.to_string()))?;
     if rest.is_empty() {
         Ok(v)
     } else {
-        Err(ProtoError::Malformed(format!("{} bytes after the message", rest.len())))
+        Err(ProtoError::Malformed(format!(
+            "{} bytes after the message",
+            rest.len()
+        )))
     }
 }
 
@@ -165,14 +182,25 @@ mod tests {
     #[test]
     fn request_frames_are_byte_exact() {
         let mut out = Vec::new();
-        push_frame(&Request::Status { jail: Some("ssh".into()) }, &mut out).unwrap();
+        push_frame(
+            &Request::Status {
+                jail: Some("ssh".into()),
+            },
+            &mut out,
+        )
+        .unwrap();
         // len 6: variant 1, Some, string of 3.
         assert_eq!(out, [0, 0, 0, 6, 1, 1, 3, b's', b's', b'h']);
         assert_eq!(
             decode_request(&out[4..]).unwrap(),
-            Request::Status { jail: Some("ssh".into()) }
+            Request::Status {
+                jail: Some("ssh".into())
+            }
         );
-        assert_eq!(frame_len([0, 0, 0x10, 1], MAX_REQUEST), Err(ProtoError::TooLarge { len: 4097, max: 4096 }));
+        assert_eq!(
+            frame_len([0, 0, 0x10, 1], MAX_REQUEST),
+            Err(ProtoError::TooLarge { len: 4097, max: 4096 })
+        );
         assert_eq!(frame_len([0; 4], MAX_REQUEST), Err(ProtoError::Empty));
     }
 
