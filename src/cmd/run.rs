@@ -84,16 +84,8 @@ pub fn run(args: &RunArgs) -> i32 {
         match event_loop::run(&mut daemon, &mut source, fw.as_mut(), &sig, &mut svc) {
             Exit::Stop | Exit::SourceEnded => break,
             Exit::Reload => {
-                let outcome = match reload(path, daemon, fw.as_mut(), seed, args.dry_run) {
-                    Ok(d) => {
-                        daemon = d;
-                        Ok(daemon.jails.len())
-                    }
-                    Err((d, e)) => {
-                        daemon = d;
-                        Err(e)
-                    }
-                };
+                let (d, outcome) = reload(path, daemon, fw.as_mut(), seed, args.dry_run);
+                daemon = d;
                 startup::answer_reload(&mut svc, outcome);
                 if let Some(k) = svc.keeper.as_mut() {
                     k.mark();
@@ -122,7 +114,7 @@ fn load(path: &Path) -> Result<Config, config::ConfigError> {
 
 /// Builds a daemon from the reloaded configuration and moves the running bans over. Jails that
 /// are gone, and hosts that the new ignore lists cover, have their bans lifted. On a broken
-/// configuration the old daemon goes on (`Err((old, why))`). Repeat-offender records move
+/// configuration the old daemon goes on, with why (for the control client that asked). Repeat-offender records move
 /// with their jail.
 fn reload(
     path: &Path,
@@ -130,19 +122,19 @@ fn reload(
     fw: &mut dyn Firewall,
     seed: u64,
     dry_run: bool,
-) -> Result<Daemon, (Daemon, String)> {
+) -> (Daemon, Result<usize, String>) {
     let config = match load(path) {
         Ok(c) => c,
         Err(e) => {
             log::error!("reload: {e}; keeping the running configuration");
-            return Err((old, e.to_string()));
+            return (old, Err(e.to_string()));
         }
     };
     let mut new = match Daemon::new(&config, &own_addresses(), seed, dry_run) {
         Ok(d) => d,
         Err(e) => {
             log::error!("reload: {e}; keeping the running configuration");
-            return Err((old, format!("{}: {e}", path.display())));
+            return (old, Err(format!("{}: {e}", path.display())));
         }
     };
     log::set_max_level(config.main.loglevel.max(log::max_level()));
@@ -176,7 +168,8 @@ fn reload(
     }
     new.counters = old.counters;
     log::info!("reloaded: {} jails", new.jails.len());
-    Ok(new)
+    let n = new.jails.len();
+    (new, Ok(n))
 }
 
 fn own_addresses() -> Vec<Cidr> {

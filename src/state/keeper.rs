@@ -113,7 +113,7 @@ impl Keeper {
         let flash_due = self.flash.is_some()
             && self.flash_dirty
             && now.mono_ms.saturating_sub(self.last_persist_ms) >= self.persist_ms;
-        if !(self.dirty && due) && !flash_due {
+        if !(flash_due || self.dirty && due) {
             return;
         }
         let snap = capture(daemon, now);
