@@ -30,6 +30,8 @@ use serde::{Deserialize, Serialize};
 pub const SANE_EPOCH: i64 = 1_577_836_800;
 /// A gap longer than this between save and load is not believed.
 pub const MAX_GAP: i64 = 366 * 86_400;
+/// Saved times further from now than this are clamped (a file is not trusted).
+const FAR: i64 = 100 * 366 * 86_400;
 
 /// A host as stored: IPv4 address, or IPv6 network and prefix length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,7 +244,7 @@ pub fn restore(snap: &Snapshot, daemon: &mut Daemon, now: Now) -> Restored {
                 }
                 None => Decision {
                     host,
-                    start: b.start.min(clock),
+                    start: b.start.clamp(clock - FAR, clock),
                     duration: None,
                     count: b.count.max(1),
                 },
