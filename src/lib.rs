@@ -19,6 +19,7 @@ pub mod jail;
 pub mod json;
 pub mod line;
 pub mod logging;
+pub mod netlink;
 pub mod source;
 pub mod state;
 pub mod sys;
