@@ -64,10 +64,23 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    /// Starts the daemon and waits until its control socket answers.
+    /// Starts the daemon (dry run) and waits until its control socket answers.
     pub fn start(cfg: &Path) -> Daemon {
+        Daemon::start_with(cfg, true)
+    }
+
+    /// Starts the daemon with the kernel firewall (inside a network namespace).
+    pub fn start_kernel(cfg: &Path) -> Daemon {
+        Daemon::start_with(cfg, false)
+    }
+
+    fn start_with(cfg: &Path, dry_run: bool) -> Daemon {
+        let mut args = vec!["run", "--foreground", "--source", "-", "-c"];
+        if dry_run {
+            args.insert(1, "--dry-run");
+        }
         let mut child = Command::new(BIN)
-            .args(["run", "--dry-run", "--foreground", "--source", "-", "-c"])
+            .args(&args)
             .arg(cfg)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
