@@ -289,6 +289,15 @@ fn reload_applies_a_changed_config_and_keeps_the_bans() {
     );
     d.feed(&failure("203.0.113.2"));
     assert!(d.wait_out("ban dropbear 203.0.113.2 900"));
+    // SIGHUP does the same: luci is back.
+    config(&dir, "", &two);
+    d.signal("HUP");
+    assert!(wait(Duration::from_secs(10), || cli(&cfg, &["status", "luci"]).0 == 0));
+    let (_, list, _) = cli(&cfg, &["list", "--json"]);
+    assert!(
+        list.contains("203.0.113.1") && list.contains("203.0.113.2"),
+        "{list}"
+    );
     // A broken config is refused and the running one stays.
     std::fs::write(&cfg, "config jail 'x'\n\toption maxretry 'many'\n").unwrap();
     let (code, _, err) = cli(

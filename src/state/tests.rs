@@ -183,7 +183,11 @@ fn bans_of_removed_jails_and_ignored_hosts_are_to_be_lifted() {
 fn random_files_never_panic_the_decoder_or_the_restore() {
     let mut d = daemon();
     for i in 0..40u32 {
-        d.jails[0].ban(Host::V4(core::net::Ipv4Addr::from(0x0a00_0000 + i)), T0 + i64::from(i), None);
+        d.jails[0].ban(
+            Host::V4(core::net::Ipv4Addr::from(0x0a00_0000 + i)),
+            T0 + i64::from(i),
+            None,
+        );
     }
     let good = encode(&capture(&d, at(T0 + 50))).unwrap();
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
@@ -216,7 +220,10 @@ fn random_files_never_panic_the_decoder_or_the_restore() {
             let mut fresh = daemon();
             restore(&snap, &mut fresh, at(T0 + 60));
             let _ = capture(&fresh, at(T0 + 60));
-            fresh.tick(at(T0 + 10_000_000), &mut crate::firewall::dryrun::DryRun::new(std::io::sink()));
+            fresh.tick(
+                at(T0 + 10_000_000),
+                &mut crate::firewall::dryrun::DryRun::new(std::io::sink()),
+            );
         }
     }
     assert!(decoded > 300, "{decoded} inputs reached restore");

@@ -124,6 +124,12 @@ impl Daemon {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// Sends a signal by name (`HUP`, `INT`, …).
+    pub fn signal(&self, sig: &str) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args([&format!("-{sig}"), &pid]).status();
+    }
+
     /// SIGTERM, then waits; returns the exit code.
     pub fn stop(mut self) -> (i32, String, String) {
         let pid = self.child.id().to_string();
