@@ -309,3 +309,27 @@ fn reload_applies_a_changed_config_and_keeps_the_bans() {
     assert!(d.alive());
     assert!(d.stop().1.contains("ban dropbear 203.0.113.2 900"));
 }
+
+#[test]
+fn a_second_daemon_on_the_same_socket_refuses_to_start() {
+    let dir = scratch("ctl-second");
+    let cfg = config(&dir, "", &dropbear(1, ""));
+    let mut d = Daemon::start(&cfg);
+    d.feed(&failure("203.0.113.60"));
+    assert!(d.wait_out("ban dropbear 203.0.113.60 600"));
+    let out = std::process::Command::new(daemon_support::BIN)
+        .args(["run", "--dry-run", "--foreground", "--source", "-", "-c"])
+        .arg(&cfg)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("second daemon");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("another logjail daemon is running"), "{err}");
+    assert!(
+        !err.contains("state:"),
+        "the second one did not read the state: {err}"
+    );
+    assert_eq!(cli(&cfg, &["list"]).1.lines().count(), 2);
+    assert_eq!(d.stop().0, 0);
+}

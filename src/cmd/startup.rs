@@ -23,6 +23,17 @@ pub fn services(
 ) -> Result<Services, ControlError> {
     let defaults = Main::default();
     let mut svc = Services::default();
+    // The socket first: a second daemon must not touch the first one's state file.
+    if !dry_run || config.main.control_socket != defaults.control_socket {
+        match Server::bind(&config.main.control_socket) {
+            Ok(s) => {
+                log::info!("control socket {}", s.path().display());
+                svc.control = Some(s);
+            }
+            Err(e @ ControlError::InUse(_)) => return Err(e),
+            Err(e) => log::error!("{e}; running without a control socket"),
+        }
+    }
     if !dry_run || config.main.state_file != defaults.state_file {
         let now = Now::read();
         let mut keeper = Keeper::new(&config.main, now.mono_ms);
@@ -35,16 +46,6 @@ pub fn services(
             keeper.mark();
         }
         svc.keeper = Some(keeper);
-    }
-    if !dry_run || config.main.control_socket != defaults.control_socket {
-        match Server::bind(&config.main.control_socket) {
-            Ok(s) => {
-                log::info!("control socket {}", s.path().display());
-                svc.control = Some(s);
-            }
-            Err(e @ ControlError::InUse(_)) => return Err(e),
-            Err(e) => log::error!("{e}; running without a control socket"),
-        }
     }
     Ok(svc)
 }
