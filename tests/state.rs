@@ -200,6 +200,20 @@ fn the_flash_copy_is_written_at_stop_and_the_newer_copy_wins() {
         "{out}"
     );
     d.stop();
+    // Killed before the flash write: the next run, even without a change, brings flash up to
+    // date at its clean stop.
+    let mut d = Daemon::start(&cfg);
+    d.feed(&failure("203.0.113.6"));
+    assert!(d.wait_out("ban dropbear 203.0.113.6 600"));
+    std::thread::sleep(Duration::from_millis(1500));
+    d.kill9();
+    let in_flash = |h: [u8; 4]| {
+        let snap = file::read(&dir.join("flash")).unwrap().unwrap();
+        snap.jails[0].bans.iter().any(|b| b.host == HostRec::V4(h))
+    };
+    assert!(!in_flash([203, 0, 113, 6]));
+    assert_eq!(Daemon::start(&cfg).stop().0, 0);
+    assert!(in_flash([203, 0, 113, 6]));
 }
 
 #[test]

@@ -77,10 +77,18 @@ impl Keeper {
         }
     }
 
-    /// The newer of the two copies, if any checks out.
-    pub fn load(&self) -> Option<Snapshot> {
+    /// The newer of the two copies, if any checks out. When the tmpfs copy is newer than the
+    /// flash copy (the last daemon was killed), the flash copy is due at its next write.
+    pub fn load(&mut self) -> Option<Snapshot> {
         let tmp = read_or_quarantine(&self.tmpfs);
         let flash = self.flash.as_deref().and_then(read_or_quarantine);
+        if self.flash.is_some() {
+            self.flash_dirty = match (&tmp, &flash) {
+                (Some(t), Some(f)) => t.saved_at > f.saved_at,
+                (Some(_), None) => true,
+                _ => false,
+            };
+        }
         match (tmp, flash) {
             (Some(t), Some(f)) if f.saved_at > t.saved_at => Some(f),
             (Some(t), _) => Some(t),
