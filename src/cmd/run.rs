@@ -80,12 +80,23 @@ pub fn run(args: &RunArgs) -> i32 {
         }
     };
     log::info!("started: {} jails, source {:?}", daemon.jails.len(), spec);
+    let mut current = config;
     loop {
         match event_loop::run(&mut daemon, &mut source, fw.as_mut(), &sig, &mut svc) {
             Exit::Stop | Exit::SourceEnded => break,
             Exit::Reload => {
                 let (d, outcome) = reload(path, daemon, fw.as_mut(), seed, args.dry_run);
                 daemon = d;
+                let outcome = match outcome {
+                    Ok(new) => {
+                        if !args.dry_run && firewall_moved(&current, &new) {
+                            fw = move_firewall(fw, &new, &daemon);
+                        }
+                        current = new;
+                        Ok(daemon.jails.len())
+                    }
+                    Err(e) => Err(e),
+                };
                 startup::answer_reload(&mut svc, outcome);
                 if let Some(k) = svc.keeper.as_mut() {
                     k.mark();
@@ -122,7 +133,7 @@ fn reload(
     fw: &mut dyn Firewall,
     seed: u64,
     dry_run: bool,
-) -> (Daemon, Result<usize, String>) {
+) -> (Daemon, Result<Config, String>) {
     let config = match load(path) {
         Ok(c) => c,
         Err(e) => {
@@ -168,8 +179,53 @@ fn reload(
     }
     new.counters = old.counters;
     log::info!("reloaded: {} jails", new.jails.len());
-    let n = new.jails.len();
-    (new, Ok(n))
+    (new, Ok(config))
+}
+
+/// The reloaded configuration names another table or other sets.
+fn firewall_moved(old: &Config, new: &Config) -> bool {
+    let (a, b) = (&old.main, &new.main);
+    (&a.family, &a.table, &a.set_v4, &a.set_v6, a.standalone)
+        != (&b.family, &b.table, &b.set_v4, &b.set_v6, b.standalone)
+}
+
+/// Moves every active ban to the table and sets the reloaded configuration names. The bans
+/// are lifted from the old sets (a renamed set must not keep blocking) and installed in the new
+/// ones with the time they have left. If the new backend cannot be set up, the old one stays.
+fn move_firewall(mut old: Box<dyn Firewall>, config: &Config, daemon: &Daemon) -> Box<dyn Firewall> {
+    let m = &config.main;
+    let mut new = match kernel_firewall(config).and_then(|mut fw| fw.init().map(|()| fw)) {
+        Ok(fw) => fw,
+        Err(e) => {
+            log::error!(
+                "reload: table {} {} / sets {}, {}: {e}; bans stay where they are",
+                m.family,
+                m.table,
+                m.set_v4,
+                m.set_v6
+            );
+            return old;
+        }
+    };
+    let bans = daemon.active_bans(clock::wall());
+    for b in &bans {
+        if let Err(e) = old.release(b) {
+            log::warn!("reload: lifting {} from the old set: {e}", b.host);
+        }
+    }
+    let _ = old.fin();
+    if let Err(e) = new.block_many(&bans) {
+        log::error!("reload: installing {} bans in the new sets: {e}", bans.len());
+    }
+    log::info!(
+        "reload: {} active bans moved to table {} {} (sets {}, {})",
+        bans.len(),
+        m.family,
+        m.table,
+        m.set_v4,
+        m.set_v6
+    );
+    new
 }
 
 fn own_addresses() -> Vec<Cidr> {
