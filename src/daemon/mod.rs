@@ -277,6 +277,21 @@ impl Daemon {
         }
     }
 
+    /// On a reload, `self` (the new daemon) takes over the running recidive history and bans
+    /// of `old`, so a recidive ban is not cut short by the end of a jail's shorter one. When
+    /// the new configuration turned recidive off, returns the old recidive bans for the caller
+    /// to lift.
+    pub fn adopt_recidive(&mut self, old: &mut Daemon) -> Vec<Decision> {
+        match (self.recidive.as_mut(), old.recidive.take()) {
+            (Some(new), Some(o)) => {
+                new.adopt(o);
+                Vec::new()
+            }
+            (None, Some(o)) => o.bans().copied().collect(),
+            (_, None) => Vec::new(),
+        }
+    }
+
     /// Feeds a jail's ban to recidive; a recidivist's element is replaced by one with the long
     /// timeout (released first: the kernel keeps an existing element's timeout).
     fn recidive_ban(&mut self, d: &Decision, wall: i64, fw: &mut dyn Firewall) {

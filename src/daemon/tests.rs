@@ -266,3 +266,34 @@ fn recidive_is_off_by_default() {
     let d = daemon(false);
     assert!(d.recidive.is_none());
 }
+
+#[test]
+fn a_reload_keeps_recidive_bans_or_hands_them_back_when_turned_off() {
+    let mut cfg = config();
+    cfg.jails[0].maxretry = 1;
+    cfg.main.recidive = Some(crate::jail::recidive::Params {
+        maxbans: 2,
+        findtime: 3600,
+        bantime: Some(1000),
+    });
+    let mut old = Daemon::new(&cfg, &[], 42, false).expect("daemon");
+    let mut fw = Recorder::default();
+    let line = b"Bad password attempt for 'root' from 203.0.113.9:4242";
+    old.line(line, at(T0), &mut fw);
+    old.tick(at(T0 + 61), &mut fw);
+    old.line(line, at(T0 + 62), &mut fw);
+    assert!(fw
+        .log
+        .contains(&"ban recidive 203.0.113.9 Some(1000)".to_string()));
+    let mut new = Daemon::new(&cfg, &[], 43, false).expect("daemon");
+    assert!(new.adopt_recidive(&mut old).is_empty());
+    assert!(new
+        .recidive
+        .as_ref()
+        .unwrap()
+        .holds(crate::addr::Host::V4([203, 0, 113, 9].into())));
+    let mut off = Daemon::new(&config(), &[], 44, false).expect("daemon");
+    let lifted = off.adopt_recidive(&mut new);
+    assert_eq!(lifted.len(), 1);
+    assert_eq!(lifted[0].duration, Some(1000));
+}

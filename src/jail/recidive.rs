@@ -147,6 +147,18 @@ impl Recidive {
     pub fn bans(&self) -> impl Iterator<Item = &Decision> + '_ {
         self.bans.iter().map(|(_, d)| d)
     }
+
+    /// Ends the recidive ban of `host` now (a manual unban) and forgets its history.
+    pub fn lift(&mut self, host: Host) -> Option<Decision> {
+        self.history.remove(&host);
+        self.bans.remove(&host)
+    }
+
+    /// Takes over another table's history and bans (a reload), keeping these parameters.
+    pub fn adopt(&mut self, old: Recidive) {
+        let params = self.params;
+        *self = Recidive { params, ..old };
+    }
 }
 
 #[cfg(test)]
@@ -261,6 +273,30 @@ mod tests {
         }
         assert_eq!(r.ban(h, 9005), None);
         assert!(r.ban(h, 9008).is_some());
+    }
+
+    #[test]
+    fn lift_ends_a_ban_and_adopt_keeps_state_under_new_params() {
+        let mut r = three_in_an_hour();
+        let h = host("203.0.113.5");
+        for t in [0, 1, 2] {
+            r.ban(h, t);
+        }
+        assert_eq!(r.lift(h).map(|d| d.host), Some(h));
+        assert!(!r.holds(h) && r.lift(h).is_none());
+        r.ban(h, 10);
+        let mut new = Recidive::new(
+            Params {
+                maxbans: 2,
+                findtime: 3600,
+                bantime: Some(5),
+            },
+            9,
+        );
+        new.adopt(r);
+        assert_eq!(new.params.maxbans, 2);
+        // The ban at 10 came over: one more makes two.
+        assert_eq!(new.ban(h, 20).map(|d| d.duration), Some(Some(5)));
     }
 
     #[test]
