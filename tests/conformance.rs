@@ -106,7 +106,7 @@ const KNOWN: &[(&str, &str)] = &[
     ),
     (
         "XYZ FAIL LOGIN: Client",
-        "vsftpd: logging.c always writes \"[pid N] \" first; anchored on it",
+        "vsftpd: logging.c writes \"[USER] \" (and in its file the date and \"[pid N] \") first; anchored on it",
     ),
     (
         "port-share-redirect",
