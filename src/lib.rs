@@ -1,6 +1,6 @@
 //! logjail: fail2ban-class intrusion prevention for OpenWrt routers.
 //!
-//! The core is pure: [`line`] splits raw log lines, [`filter`] finds offenders in messages,
+//! The core is pure: [`line`](mod@line) splits raw log lines, [`filter`] finds offenders in messages,
 //! [`jail`] counts failures in fixed-size tables and decides bans; all take bytes and a `now`
 //! and return values. Only the daemon loop, the sources, the netlink socket and the state file
 //! touch the operating system, and [`clock`] is the one place the clock is read.

@@ -195,3 +195,21 @@ fn ignoreself_lists_the_interface_addresses() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_jail_whose_filter_does_not_exist_fails_the_check() {
+    let dir = TempDir::new("nofilter");
+    let path = dir.file("logjail", "config jail 'web'\n\toption filter 'nosuch'\n");
+    let (code, out, err) = check(&path);
+    assert_eq!(code, 1, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(err.contains("jail 'web'") && err.contains("nosuch"), "{err}");
+    // A filter given as a file path is read from disk, and its errors name file and line.
+    let filter = dir.file("web.filter", "program nginx\nfailregex ^no host here$\n");
+    let path = dir.file(
+        "logjail2",
+        &format!("config jail 'web'\n\toption filter '{}'\n", filter.display()),
+    );
+    let (code, _, err) = check(&path);
+    assert_eq!(code, 1);
+    assert!(err.contains("web.filter:2"), "{err}");
+}

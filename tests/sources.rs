@@ -186,3 +186,20 @@ fn a_command_that_ran_long_enough_restarts_quickly_again() {
     assert!(count("restarting in 0.2s") >= 2);
     assert_eq!(count("restarting in 0.4s"), 0);
 }
+
+#[test]
+fn the_command_starts_with_no_signals_blocked_even_when_the_daemon_blocks_them() {
+    use nix::sys::signal::{SigSet, Signal};
+    // The daemon blocks SIGTERM, SIGINT and SIGHUP to read them from a signalfd.
+    let mut mask = SigSet::empty();
+    mask.add(Signal::SIGTERM);
+    mask.add(Signal::SIGHUP);
+    mask.thread_block().expect("block");
+    let start = Instant::now();
+    let spec = Spec::Command("grep SigBlk /proc/self/status".into());
+    let mut src = Source::open_with(&spec, fast(), 0).expect("spawn");
+    mask.thread_unblock().expect("unblock");
+    let mut got = Vec::new();
+    pump(&mut src, start, &mut got, 3000, |g| !g.is_empty());
+    assert_eq!(got, ["SigBlk:\t0000000000000000"]);
+}

@@ -183,3 +183,47 @@ fn a_followed_file_wakes_the_poll_loop_through_inotify() {
     assert!(src.next_deadline_ms() >= Some(60_000));
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// A backlog bigger than one `read` budget is read to its end without another change to the
+/// file, by a loop that only reads a source when its descriptor is ready or it has none.
+#[test]
+fn a_backlog_beyond_the_read_budget_does_not_wait_for_the_next_write() {
+    let dir = temp_dir("backlog");
+    let path = dir.join("log");
+    fs::write(&path, "").expect("create");
+    let opts = Options {
+        read_budget: 1,
+        file_poll_ms: 60_000,
+        ..fast()
+    };
+    let mut src = Source::open_with(&Spec::File(path.clone()), opts, 0).expect("follow");
+    let mut backlog = Vec::new();
+    for i in 0..20_000 {
+        writeln!(backlog, "line {i}").expect("format");
+    }
+    append(&path, &backlog);
+    let start = Instant::now();
+    let mut got = 0usize;
+    while got < 20_000 && start.elapsed().as_millis() < 3000 {
+        let ready = match src.fd() {
+            Some(fd) => {
+                poll(
+                    &mut [PollFd::new(fd, PollFlags::POLLIN)],
+                    PollTimeout::from(250u16),
+                )
+                .unwrap_or(0)
+                    > 0
+            }
+            None => true,
+        };
+        if ready {
+            src.read(1, &mut |_| got += 1);
+        }
+    }
+    assert_eq!(got, 20_000);
+    assert!(
+        backlog.len() > 2 * logjail::source::lines::BUFFER,
+        "more than one budget"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}

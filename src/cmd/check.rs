@@ -24,10 +24,15 @@ pub fn run(args: &CheckArgs) -> i32 {
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
-    for _jail in &loaded.config.jails {
-        // TODO(lead): resolve each jail's filter: `filter::load(&jail.filter,
-        // &config.main.filter_dir)`; on error print `FILE: jail 'NAME': filter 'F': ...`
-        // to stderr and return 1 (a missing filter must fail the check).
+    let mut bad = false;
+    for jail in &loaded.config.jails {
+        if let Err(e) = crate::filter::load(&jail.filter, &loaded.config.main.filter_dir) {
+            eprintln!("{}: jail '{}': {e}", args.config, jail.name);
+            bad = true;
+        }
+    }
+    if bad {
+        return 1;
     }
     let own = selfaddr::addresses();
     let text = render(&args.config, &loaded.config, &own);

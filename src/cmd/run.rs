@@ -74,9 +74,7 @@ pub fn run(args: &RunArgs) -> i32 {
     loop {
         match event_loop::run(&mut daemon, &mut source, fw.as_mut(), &sig) {
             Exit::Stop | Exit::SourceEnded => break,
-            Exit::Reload => match reload(path, daemon, fw.as_mut(), seed, args.dry_run) {
-                Ok(d) | Err(d) => daemon = d,
-            },
+            Exit::Reload => daemon = reload(path, daemon, fw.as_mut(), seed, args.dry_run),
         }
     }
     if let Err(e) = fw.fin() {
@@ -113,26 +111,20 @@ fn load(path: &Path) -> Result<Config, config::ConfigError> {
 
 /// Builds a daemon from the reloaded configuration and moves the running bans over. Jails that
 /// are gone, and hosts that the new ignore lists cover, have their bans lifted. On a broken
-/// configuration the old daemon goes on (`Err(old)`).
-fn reload(
-    path: &Path,
-    old: Daemon,
-    fw: &mut dyn Firewall,
-    seed: u64,
-    dry_run: bool,
-) -> Result<Daemon, Daemon> {
+/// configuration the old daemon goes on.
+fn reload(path: &Path, old: Daemon, fw: &mut dyn Firewall, seed: u64, dry_run: bool) -> Daemon {
     let config = match load(path) {
         Ok(c) => c,
         Err(e) => {
             log::error!("reload: {e}; keeping the running configuration");
-            return Err(old);
+            return old;
         }
     };
     let mut new = match Daemon::new(&config, &own_addresses(), seed, dry_run) {
         Ok(d) => d,
         Err(e) => {
             log::error!("reload: {e}; keeping the running configuration");
-            return Err(old);
+            return old;
         }
     };
     log::set_max_level(config.main.loglevel.max(log::max_level()));
@@ -160,7 +152,7 @@ fn reload(
     }
     new.counters = old.counters;
     log::info!("reloaded: {} jails", new.jails.len());
-    Ok(new)
+    new
 }
 
 fn own_addresses() -> Vec<Cidr> {

@@ -16,6 +16,8 @@ use std::os::fd::AsFd;
 
 /// Longest sleep between ticks (expiry, source restarts, file checks).
 pub const TICK_MS: u64 = 250;
+/// How often the local zone's UTC offset is read again.
+pub const ZONE_CHECK_MS: u64 = 60_000;
 
 /// Why the loop returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,8 +42,14 @@ pub fn signals() -> nix::Result<SignalFd> {
 
 /// Runs until a signal or the end of standard input.
 pub fn run(daemon: &mut Daemon, source: &mut Source, fw: &mut dyn Firewall, sig: &SignalFd) -> Exit {
+    let mut zone_checked_ms = None;
     loop {
         let now_ms = clock::mono_ms();
+        if zone_checked_ms.map_or(true, |t| now_ms.saturating_sub(t) >= ZONE_CHECK_MS) {
+            // The zone can change (DST, `uci set system.@system[0].zonename`): ask again now and then.
+            daemon.set_utc_offset(crate::sys::utc_offset(clock::wall()));
+            zone_checked_ms = Some(now_ms);
+        }
         source.tick(now_ms);
         let (ready_src, ready_sig, ready_fw) = {
             let src_fd = source.fd();
@@ -54,7 +62,11 @@ pub fn run(daemon: &mut Daemon, source: &mut Source, fw: &mut dyn Firewall, sig:
             if let Some(fd) = fw_borrowed {
                 fds.push(PollFd::new(fd, PollFlags::POLLIN));
             }
-            let timeout = PollTimeout::try_from(TICK_MS as i32).unwrap_or(PollTimeout::MAX);
+            let wait = source
+                .next_deadline_ms()
+                .map_or(TICK_MS, |d| d.saturating_sub(now_ms))
+                .min(TICK_MS);
+            let timeout = PollTimeout::try_from(wait as i32).unwrap_or(PollTimeout::MAX);
             match poll(&mut fds, timeout) {
                 Ok(_) | Err(nix::errno::Errno::EINTR) => {}
                 Err(e) => log::error!("poll: {e}"),

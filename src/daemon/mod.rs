@@ -16,6 +16,8 @@
 //! (lines without a program reach every filter). logjail's own log lines are dropped first.
 
 pub mod event_loop;
+#[cfg(test)]
+mod tests;
 
 use crate::addr::Cidr;
 use crate::config::Config;
@@ -85,6 +87,8 @@ pub struct Daemon {
     event_arrival_ms: u64,
     /// The event clock was set by a line's own time (not by arrival).
     event_from_log: bool,
+    /// Seconds east of UTC of the router's zone, for lines stamped in local time.
+    utc_offset: i64,
     pub counters: Counters,
 }
 
@@ -138,8 +142,14 @@ impl Daemon {
             event: i64::MIN,
             event_arrival_ms: 0,
             event_from_log: false,
+            utc_offset: 0,
             counters: Counters::default(),
         })
+    }
+
+    /// Sets the local zone's offset from UTC (seconds east), read by the event loop.
+    pub fn set_utc_offset(&mut self, seconds: i64) {
+        self.utc_offset = seconds;
     }
 
     /// The event clock at `now` (see the module docs): the latest line time advanced by the
@@ -163,7 +173,7 @@ impl Daemon {
         }
         // A line without a time counts at the event clock and does not move it: a replayed
         // file with one odd line must not jump to today.
-        let at = match l.time {
+        let at = match l.time.map(|t| if l.local { t - self.utc_offset } else { t }) {
             Some(t) => {
                 if t >= self.clock(now) || !self.event_from_log {
                     self.event = t;

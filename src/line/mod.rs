@@ -22,9 +22,10 @@
 //! dropped from the message.
 //!
 //! **Time** is Unix seconds. Lines carry wall-clock time; where the format has no UTC offset
-//! (logread's ctime, RFC 3164, dropbear) the clock is read *as if it were UTC* — OpenWrt routers
-//! mostly run in UTC, and all that matters to a jail is the spacing of failures, which a
-//! constant offset does not change. `logread -t` carries the real epoch; it is preferred.
+//! (logread's ctime, RFC 3164, dropbear) the clock is read *as if it were UTC* and the line is
+//! marked [`Line::local`]: the daemon, which knows the router's zone, subtracts the local UTC
+//! offset (a ban's remaining time in the kernel depends on it). `logread -t` carries the real
+//! epoch; it is preferred.
 //! Formats without a year (RFC 3164, dropbear) take it from `now`: the latest of next, this or
 //! last year that puts the line at most a day in the future of `now` (so `Dec 31` read on
 //! `Jan 1` is last year's, and `Jan 1 00:00:05` read at `Dec 31 23:59:58` is next year's).
@@ -52,6 +53,9 @@ pub struct Line<'a> {
     pub message: &'a [u8],
     /// Unix seconds from the line's own timestamp, when it has one.
     pub time: Option<i64>,
+    /// `time` was read from a local wall-clock stamp without a zone (logread's ctime, RFC 3164,
+    /// dropbear), as if it were UTC: the daemon subtracts the local UTC offset.
+    pub local: bool,
 }
 
 impl<'a> Line<'a> {
@@ -62,6 +66,7 @@ impl<'a> Line<'a> {
             pid: None,
             message: raw,
             time: None,
+            local: false,
         }
     }
 }
@@ -99,10 +104,12 @@ fn logread(raw: &[u8]) -> Option<Line<'_>> {
     };
     time::clock(raw, 11, &mut c)?;
     let mut time = c.checked_unix()?;
+    let mut local = true;
     let mut rest = &raw[CTIME + 1..];
     if rest.first() == Some(&b'[') {
         let (epoch, len) = bracketed_epoch(rest)?;
         time = epoch;
+        local = false;
         rest = &rest[len..];
     }
     // facility.priority: `authpriv.info`, `kern.warn`, `<unknown>.err`.
@@ -115,11 +122,13 @@ fn logread(raw: &[u8]) -> Option<Line<'_>> {
             pid: None,
             message: strip_uptime(msg),
             time: None,
+            local: false,
         },
         None => tagged(rest),
     };
     Some(Line {
         time: Some(time),
+        local,
         ..line
     })
 }
@@ -148,11 +157,11 @@ fn strip_uptime(msg: &[u8]) -> &[u8] {
         return msg;
     };
     let inner = &msg[1..end];
-    if inner.is_empty()
-        || !inner
-            .iter()
-            .all(|&c| c == b' ' || c == b'.' || c.is_ascii_digit())
-    {
+    // Spaces, digits and dots only (checked without early exit: the compiler vectorises it).
+    let odd = inner.iter().fold(0u8, |odd, &c| {
+        odd | u8::from(c != b' ' && c != b'.' && c.wrapping_sub(b'0') > 9)
+    });
+    if inner.is_empty() || odd != 0 {
         return msg;
     }
     let rest = &msg[end + 1..];
@@ -225,11 +234,11 @@ fn dropbear(raw: &[u8], now: i64) -> Option<Line<'_>> {
     let close = find(b']', raw, 12)?;
     let pid = u32::try_from(time::digits(&raw[1..close])?).ok()?;
     let rest = raw.get(close + 1..)?.strip_prefix(b" ")?;
-    let (time, len) = match time::month_day_clock(rest) {
-        Some((c, len)) => (time::infer_year(c, now)?, len),
+    let (time, len, local) = match time::month_day_clock(rest) {
+        Some((c, len)) => (time::infer_year(c, now)?, len, true),
         None => {
             let len = rest.iter().take(13).take_while(|c| c.is_ascii_digit()).count();
-            (i64::try_from(time::digits(&rest[..len])?).ok()?, len)
+            (i64::try_from(time::digits(&rest[..len])?).ok()?, len, false)
         }
     };
     let message = match rest.get(len) {
@@ -242,5 +251,6 @@ fn dropbear(raw: &[u8], now: i64) -> Option<Line<'_>> {
         pid: Some(pid),
         message,
         time: Some(time),
+        local,
     })
 }

@@ -30,6 +30,7 @@ pub fn bsd(raw: &[u8], now: i64) -> Option<Line<'_>> {
     let rest = after_space(raw, len)?;
     Some(Line {
         time: Some(time),
+        local: true,
         ..host_and_tag(rest)
     })
 }
@@ -127,6 +128,7 @@ fn rfc5424(b: &[u8]) -> Option<Line<'_>> {
         pid: time::digits(procid).and_then(|p| u32::try_from(p).ok()),
         message: msg.strip_prefix(BOM).unwrap_or(msg),
         time,
+        local: false,
     })
 }
 

@@ -5,8 +5,35 @@ use super::*;
 /// 2026-11-25T12:00:00Z.
 const NOW: i64 = 1_795_608_000;
 
+/// Parses with the zone flag cleared (checked on its own in `zone_flag`).
 fn p(raw: &[u8]) -> Line<'_> {
-    parse(raw, NOW)
+    Line {
+        local: false,
+        ..parse(raw, NOW)
+    }
+}
+
+#[test]
+fn zone_flag() {
+    let local: &[&[u8]] = &[
+        b"Thu Dec  5 17:43:58 2024 authpriv.info dropbear[1]: m",
+        b"Nov 24 10:00:01 host sshd[123]: m",
+        b"<38>Nov 24 10:00:01 host sshd[123]: m",
+        b"[123] Nov 24 10:00:01 m",
+    ];
+    let utc: &[&[u8]] = &[
+        b"Thu Dec  5 17:43:58 2024 [1733420638.123] daemon.notice netifd: m",
+        b"2026-11-24T10:00:01.123456+01:00 host sshd[123]: m",
+        b"<34>1 2026-11-24T10:00:01.003Z host sshd 123 ID47 - m",
+        b"[123] 1733420638 m",
+        b"no format at all",
+    ];
+    for raw in local {
+        assert!(parse(raw, NOW).local, "{}", String::from_utf8_lossy(raw));
+    }
+    for raw in utc {
+        assert!(!parse(raw, NOW).local, "{}", String::from_utf8_lossy(raw));
+    }
 }
 
 fn line<'a>(program: &'a [u8], pid: Option<u32>, message: &'a [u8], time: Option<i64>) -> Line<'a> {
@@ -15,6 +42,7 @@ fn line<'a>(program: &'a [u8], pid: Option<u32>, message: &'a [u8], time: Option
         pid,
         message,
         time,
+        local: false,
     }
 }
 

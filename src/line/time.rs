@@ -199,12 +199,16 @@ pub fn padded_day(b: &[u8], at: usize) -> Option<u32> {
 
 /// `hh:mm:ss` at `at` into `c` (ranges are checked later by [`Civil::valid`]).
 pub fn clock(b: &[u8], at: usize, c: &mut Civil) -> Option<()> {
-    if b.get(at + 2) != Some(&b':') || b.get(at + 5) != Some(&b':') {
+    let t: &[u8; 8] = b.get(at..at + 8)?.try_into().ok()?;
+    let d = |i: usize| t[i].wrapping_sub(b'0');
+    let all_digits = [0, 1, 3, 4, 6, 7].iter().fold(true, |ok, &i| ok & (d(i) < 10));
+    if !all_digits || t[2] != b':' || t[5] != b':' {
         return None;
     }
-    c.hour = two(b, at)?;
-    c.min = two(b, at + 3)?;
-    c.sec = two(b, at + 6)?;
+    let pair = |i: usize| u32::from(d(i)) * 10 + u32::from(d(i + 1));
+    c.hour = pair(0);
+    c.min = pair(3);
+    c.sec = pair(6);
     Some(())
 }
 

@@ -106,8 +106,13 @@ impl Follow {
         self.open.is_some()
     }
 
-    /// The inotify descriptor, when watching.
+    /// The inotify descriptor, when watching — but `None` while the last read stopped on its
+    /// budget, so that a loop which reads descriptor-less sources every round comes back at
+    /// once rather than waiting for the next change to the file.
     pub fn fd(&self) -> Option<BorrowedFd<'_>> {
+        if self.more {
+            return None;
+        }
         self.watch.fd()
     }
 

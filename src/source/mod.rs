@@ -32,7 +32,10 @@
 //!
 //! * [`Source::fd`] is what to poll for `POLLIN` now: the command's stdout pipe, standard
 //!   input, an inotify watch on a followed file's directory; `None` while a command waits to
-//!   restart, once stdin has ended, and for a file where inotify is not available.
+//!   restart, once stdin has ended, for a file where inotify is not available, and for a
+//!   file whose last read stopped on its budget (so read it again now). A loop that reads a
+//!   source only when its fd is ready must also read it when `fd()` is `None` or its deadline
+//!   has passed; reading every source every round is simplest.
 //! * [`Source::read`] reads what is there without blocking (the pipe is non-blocking; stdin is
 //!   polled with a zero timeout before each read, so its shared flags are left alone; files
 //!   stop at their end), at most [`Options::read_budget`] buffers per call so one flood does
@@ -49,8 +52,11 @@
 //! * Counters in [`Source::stats`]; `Display` is a one-line state ("command 'logread -f'
 //!   running, pid 123", "command 'logread -f' restarting in 4s").
 //!
-//! Commands and files are described in [`command`] and [`follow`]. Dropping a `Source` (or
-//! [`Source::close`]) stops and reaps a command's process group.
+//! A command runs as `sh -c CMD` (stdin `/dev/null`, stderr inherited) in its own process
+//! group; when its output ends it is reaped, the exit logged, and it is restarted. A file is
+//! followed like `tail -F` from its end (truncation and rotation handled, no line read twice
+//! or lost). The details are in the essays of `source/command.rs` and `source/follow.rs`.
+//! Dropping a `Source` (or [`Source::close`]) stops and reaps a command's process group.
 
 mod command;
 mod follow;
