@@ -45,23 +45,25 @@ def log(msg):
 
 def timed(argv, stdin=None):
     """Runs argv once under GNU time: (wall seconds, cpu seconds, peak RSS KiB, stdout text).
-    (The rusage of a child forked from this Python process would count Python's own pages in
-    its peak RSS; GNU time forks from a small process.)"""
+    Peak RSS is GNU time's %M: the rusage of a child forked from this Python process would
+    count Python's own pages. CPU time is user + system from wait4 on GNU time, which includes
+    the command it waited for, in microseconds (GNU time's own %U %S are centiseconds)."""
     with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r") as tf:
         src = open(stdin, "rb") if stdin else subprocess.DEVNULL
         t0 = time.perf_counter()
-        p = subprocess.run(["/usr/bin/time", "-o", tf.name, "-f", "%U %S %M"] + argv,
-                           stdin=src, stdout=out, stderr=subprocess.STDOUT, check=False)
+        p = subprocess.Popen([TIME, "-o", tf.name, "-f", "%M"] + argv,
+                             stdin=src, stdout=out, stderr=subprocess.STDOUT)
+        _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
         if stdin:
             src.close()
         out.seek(0)
         text = out.read().decode(errors="replace")
         fields = tf.read().split()
-    if p.returncode != 0 or len(fields) < 3:
+    if p.returncode != 0 or not fields:
         raise RuntimeError(f"{argv[0]} exited {p.returncode}: {text[-500:]}")
-    user, sys_, rss = float(fields[-3]), float(fields[-2]), int(fields[-1])
-    return wall, user + sys_, rss, text
+    return wall, ru.ru_utime + ru.ru_stime, int(fields[-1]), text
 
 
 def alternate(cmds):
