@@ -393,7 +393,7 @@ Written by `benches/compare.sh`; do not edit by hand. Medians of {RUNS} alternat
 
 - date: {date}
 - machine: {machine_line} (shared with other developers: wall-clock figures are noisy, the
-  cpu-time figures in parentheses less so)
+  cpu-time figures less so: lines/s are given as cpu time (wall clock))
 - command: `{E.get('LJ_COMMAND', 'benches/compare.sh')}`
 - peers: fail2ban {v['fail2ban']}, sshguard {v['sshguard']}, {v['grep']}; logjail built with {v['rustc']}
 - total run time: {time.time() - start:.0f} s
