@@ -18,5 +18,6 @@ pub mod jail;
 pub mod json;
 pub mod line;
 pub mod logging;
+pub mod netlink;
 pub mod source;
 pub mod sys;

@@ -169,8 +169,6 @@ fn seed() -> u64 {
     }
 }
 
-fn kernel_firewall(_config: &Config) -> Result<Box<dyn Firewall>, crate::firewall::Error> {
-    Err(crate::firewall::Error::Protocol {
-        what: "the nftables backend is not built in yet; use --dry-run".into(),
-    })
+fn kernel_firewall(config: &Config) -> Result<Box<dyn Firewall>, crate::firewall::Error> {
+    Ok(Box::new(crate::firewall::nft::Nft::new(&config.main)?))
 }

@@ -96,10 +96,25 @@ pub fn run(args: &TestArgs) -> i32 {
     }
 }
 
-/// The filter directory. The UCI parser belongs to the config work; until `config::load` can
-/// be called here, `-c` is accepted and the default directory is used.
-fn filter_dir(_config: &str) -> PathBuf {
-    crate::config::Main::default().filter_dir
+/// The filter directory: `filter_dir` of the configuration when the file exists, else the
+/// default. A configuration that does not load is reported and the default used: testing a
+/// filter should not need a working daemon setup.
+fn filter_dir(config: &str) -> PathBuf {
+    let default = crate::config::Main::default().filter_dir;
+    let path = std::path::Path::new(config);
+    if !path.exists() {
+        return default;
+    }
+    match crate::config::load::load(path) {
+        Ok(loaded) => loaded.config.main.filter_dir,
+        Err(e) => {
+            eprintln!(
+                "logjail test: {e}; using the filter directory {}",
+                default.display()
+            );
+            default
+        }
+    }
 }
 
 fn list() -> i32 {
@@ -220,12 +235,7 @@ pub fn scan(
     let mut lines = Lines::new();
     let mut one = |raw: &[u8], report: &mut Report| -> io::Result<()> {
         report.lines += 1;
-        let line = crate::line::parse(raw, now);
-        let outcome = if filter.applies_to(line.program) {
-            filter.check(line.message)
-        } else {
-            Outcome::NoMatch
-        };
+        let outcome = filter.check_line(&crate::line::parse(raw, now));
         match outcome {
             Outcome::Match(m) => {
                 report.matched += 1;

@@ -184,40 +184,31 @@ fn loopback_is_never_banned_even_without_ignoreself() {
     assert!(fw.log.is_empty(), "{:?}", fw.log);
 }
 
+/// Three dropbear failures stamped `HH:00:0i` local time on Nov 28, arriving at `T0 + 2`,
+/// through a live daemon whose zone is `offset` seconds east of UTC.
+fn three_local_failures(hour: u32, offset: i64) -> Vec<String> {
+    let mut d = daemon(false);
+    d.set_utc_offset(offset);
+    let mut fw = Recorder::default();
+    for i in 0..3 {
+        let l = format!(
+            "Sat Nov 28 {hour:02}:00:0{i} 2026 authpriv.warn dropbear[1]: Bad password attempt for 'root' from 203.0.113.9:22"
+        );
+        d.line(l.as_bytes(), at(T0 + 2), &mut fw);
+    }
+    fw.log
+}
+
 #[test]
 fn local_stamps_are_shifted_by_the_zone_offset() {
-    // A router in UTC+1 logs 11:00 local for 10:00 UTC; the ban must be live, not an hour old
-    // (nor an hour longer).
-    let mut d = daemon(false);
-    d.set_utc_offset(3600);
-    let mut fw = Recorder::default();
-    for i in 0..3 {
-        let l = format!(
-            "Sat Nov 28 11:00:0{i} 2026 authpriv.warn dropbear[1]: Bad password attempt for 'root' from 203.0.113.9:22"
-        );
-        d.line(l.as_bytes(), at(T0 + 2), &mut fw);
-    }
-    assert_eq!(fw.log, vec!["ban dropbear 203.0.113.9 Some(60)"]);
-    // Without the offset the same lines would look an hour in the future: still never longer
+    let live = vec!["ban dropbear 203.0.113.9 Some(60)".to_string()];
+    // A router in UTC+1 logs 11:00 local for 10:00 UTC: the ban is live, not an hour old.
+    assert_eq!(three_local_failures(11, 3600), live);
+    // Read without the offset the lines would be an hour in the future: still never longer
     // than decided.
-    let mut d = daemon(false);
-    let mut fw = Recorder::default();
-    for i in 0..3 {
-        let l = format!(
-            "Sat Nov 28 11:00:0{i} 2026 authpriv.warn dropbear[1]: Bad password attempt for 'root' from 203.0.113.9:22"
-        );
-        d.line(l.as_bytes(), at(T0 + 2), &mut fw);
-    }
-    assert_eq!(fw.log, vec!["ban dropbear 203.0.113.9 Some(60)"]);
-    // And a router west of UTC (UTC-5) logging 05:00 local for 10:00 UTC is judged live too.
-    let mut d = daemon(false);
-    d.set_utc_offset(-5 * 3600);
-    let mut fw = Recorder::default();
-    for i in 0..3 {
-        let l = format!(
-            "Sat Nov 28 05:00:0{i} 2026 authpriv.warn dropbear[1]: Bad password attempt for 'root' from 203.0.113.9:22"
-        );
-        d.line(l.as_bytes(), at(T0 + 2), &mut fw);
-    }
-    assert_eq!(fw.log, vec!["ban dropbear 203.0.113.9 Some(60)"]);
+    assert_eq!(three_local_failures(11, 0), live);
+    // West of UTC (UTC-5: 05:00 local is 10:00 UTC), without the offset the lines would look
+    // five hours old and the ban would never reach the kernel.
+    assert_eq!(three_local_failures(5, -5 * 3600), live);
+    assert!(three_local_failures(5, 0).is_empty());
 }

@@ -212,6 +212,15 @@ impl Filter {
         self.fail.get(i).map(|r| r.source.as_str())
     }
 
+    /// Checks a split log line: program dispatch ([`Filter::applies_to`]), then its message.
+    pub fn check_line(&self, line: &crate::line::Line<'_>) -> Outcome {
+        if self.applies_to(line.program) {
+            self.check(line.message)
+        } else {
+            Outcome::NoMatch
+        }
+    }
+
     /// Checks one message (without the program prefix; see [`crate::line`]).
     pub fn check(&self, message: &[u8]) -> Outcome {
         let mut buf;

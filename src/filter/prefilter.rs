@@ -140,9 +140,13 @@ fn literal_runs(pattern: &str) -> Option<Vec<Run>> {
     while i < c.len() {
         let (lit, len) = match c[i] {
             '\\' => match c.get(i + 1) {
-                Some(&n) if n.is_ascii_punctuation() => (Some(n), 2),
-                // \d, \s, \x{..}, \p{..}: a class or a code we do not decode.
-                _ => (None, 2 + braces(&c, i + 2)),
+                // `\<` and `\>` are word boundaries, not characters.
+                Some(&n) if n.is_ascii_punctuation() && n != '<' && n != '>' => (Some(n), 2),
+                // Classes, assertions (`\b{start}` too) and control characters: no literal.
+                Some('d' | 'D' | 's' | 'S' | 'w' | 'W' | 'b' | 'B' | 'A' | 'z' | '<' | '>')
+                | Some('a' | 'f' | 't' | 'n' | 'r' | 'v') => (None, 2 + braces(&c, i + 2)),
+                // `\x41`, `\u{..}`, escaped spaces…: codes we do not decode.
+                _ => return None,
             },
             '(' => {
                 if c.get(i + 1) == Some(&'?') && !matches!(c.get(i + 2), Some(':' | 'P' | '<')) {
@@ -271,11 +275,21 @@ mod tests {
         );
         assert_eq!(pf("^héllo"), (Some("héllo".into()), None));
         assert_eq!(pf("abc*?d"), (None, Some("ab".into())));
+        assert_eq!(pf(r"^ab\<cde\b{end}f"), (Some("ab".into()), Some("cde".into())));
     }
 
     #[test]
     fn gives_up_where_nothing_is_required() {
-        for p in ["a|b", "(?i)abc", "(?m)^abc", ".*", r"\d+"] {
+        for p in [
+            "a|b",
+            "(?i)abc",
+            "(?m)^abc",
+            ".*",
+            r"\d+",
+            r"^ab\x41cd",
+            r"^ab\u{41}cd",
+            r"^a\ b",
+        ] {
             assert_eq!(pf(p), (None, None), "{p}");
         }
     }

@@ -47,6 +47,13 @@ fn programs_dispatch_and_bare_messages_go_everywhere() {
     assert!(!f.applies_to(b"dropbear") && !f.applies_to(b"sshd-"));
     let any = Filter::parse("t", "failregex ^x <HOST>$\n").unwrap();
     assert!(any.applies_to(b"anything"));
+    let line = |program: &'static [u8]| crate::line::Line {
+        program,
+        ..crate::line::Line::bare(b"x 1.2.3.4")
+    };
+    assert!(matches!(f.check_line(&line(b"sshd")), Outcome::Match(_)));
+    assert!(matches!(f.check_line(&line(b"")), Outcome::Match(_)));
+    assert_eq!(f.check_line(&line(b"dropbear")), Outcome::NoMatch);
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! by the caller from the ban's decided end and the wall clock; `None` means permanent.
 
 pub mod dryrun;
+pub mod nft;
 
 use crate::addr::Host;
 use core::fmt;

@@ -96,6 +96,11 @@ pub(super) enum Node {
         min: u32,
         max: u32,
     },
+    /// `.*` or `.+` (`min` 0 or 1): runs to the end of the line and backs off, straight to the
+    /// places where a following literal can start.
+    AnyRun {
+        min: u32,
+    },
     /// A greedy repetition of alternatives; `capture` when it is the group asked for.
     Group {
         alts: Vec<Vec<Node>>,
@@ -169,7 +174,13 @@ fn seq<'t>(nodes: &[Node], cx: &mut Cx<'t>, pos: usize, k: &mut Cont<'_, 't>) ->
         Node::Start => pos == 0 && seq(rest, cx, pos, k),
         Node::End => pos == cx.text.len() && seq(rest, cx, pos, k),
         Node::Lit(l) => {
-            cx.text.as_bytes().get(pos..).is_some_and(|t| t.starts_with(l)) && seq(rest, cx, pos + l.len(), k)
+            let t = cx.text.as_bytes().get(pos..).unwrap_or_default();
+            // Most literals after the first are a byte or two: skip memcmp's call for those.
+            let here = match **l {
+                [a] => t.first() == Some(&a),
+                _ => t.starts_with(l),
+            };
+            here && seq(rest, cx, pos + l.len(), k)
         }
         Node::Class { set, min, max } => {
             // A literal next can only match where its first byte is: skip the other positions.
@@ -203,12 +214,51 @@ fn seq<'t>(nodes: &[Node], cx: &mut Cx<'t>, pos: usize, k: &mut Cont<'_, 't>) ->
                 end = if n == 0 { pos } else { back_one(cx.text, end, pos) };
             }
         }
+        Node::AnyRun { min } => any_run(*min as usize, rest, cx, pos, k),
         Node::Group {
             alts,
             min,
             max,
             capture,
         } => group(alts, (*min, *max, *capture), 0, rest, cx, pos, k),
+    }
+}
+
+/// `.*` / `.+` from `pos`: every end from the longest (the line's end or its first `\n`) down
+/// to `pos + min`, greedy first. All ends are char boundaries: the longest is, `back_one`
+/// keeps them so, and an ASCII byte always starts a character.
+fn any_run<'t>(min: usize, rest: &[Node], cx: &mut Cx<'t>, pos: usize, k: &mut Cont<'_, 't>) -> bool {
+    let bytes = cx.text.as_bytes();
+    let floor = pos + min;
+    let tail = bytes.get(pos..).unwrap_or_default();
+    let mut end = pos + crate::source::lines::memchr(b'\n', tail).unwrap_or(tail.len());
+    if let Some(Node::Lit(l)) = rest.first() {
+        if let Some(&b) = l.first().filter(|b| b.is_ascii()) {
+            loop {
+                let Some(e) = (floor..=end).rev().find(|&e| bytes.get(e) == Some(&b)) else {
+                    return false;
+                };
+                if seq(rest, cx, e, k) {
+                    return true;
+                }
+                if e == floor || cx.steps > STEPS {
+                    return false;
+                }
+                end = e - 1;
+            }
+        }
+    }
+    loop {
+        if end < floor {
+            return false;
+        }
+        if seq(rest, cx, end, k) {
+            return true;
+        }
+        if end == pos || cx.steps > STEPS {
+            return false;
+        }
+        end = back_one(cx.text, end, pos);
     }
 }
 

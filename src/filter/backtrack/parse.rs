@@ -58,7 +58,8 @@ impl<'a> Parser<'a> {
             let (min, max) = self.quantifier()?;
             let node = match (atom, min, max) {
                 (a, 1, 1) => a,
-                (Node::Start | Node::End, ..) => return None,
+                (Node::Class { .. }, 0 | 1, u32::MAX) if c == '.' => Node::AnyRun { min },
+                (Node::Start | Node::End | Node::AnyRun { .. }, ..) => return None,
                 (Node::Lit(l), min, max) => {
                     let ch = core::str::from_utf8(&l).ok()?.chars().next()? as u32;
                     Node::Class {
@@ -136,7 +137,8 @@ impl<'a> Parser<'a> {
             'd' | 'D' => (DIGIT, c == 'D'),
             's' | 'S' => (SPACE, c == 'S'),
             'w' | 'W' => (WORD, c == 'W'),
-            c if c.is_ascii_punctuation() => return Some(Ok(c)),
+            // `\<` and `\>` are word boundaries in regex-lite.
+            c if c.is_ascii_punctuation() && c != '<' && c != '>' => return Some(Ok(c)),
             _ => return None,
         };
         Some(Err(Set::from_ranges(ranges, neg)))
@@ -232,7 +234,7 @@ fn nullable(nodes: &[Node]) -> bool {
     nodes.iter().all(|n| match n {
         Node::Start | Node::End => true,
         Node::Lit(l) => l.is_empty(),
-        Node::Class { min, .. } => *min == 0,
+        Node::Class { min, .. } | Node::AnyRun { min } => *min == 0,
         Node::Group { alts, min, .. } => *min == 0 || alts.iter().any(|a| nullable(a)),
     })
 }
