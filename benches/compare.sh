@@ -43,6 +43,7 @@ if [ -n "$missing" ]; then
     echo "installing:$missing" >&2
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         apt-get update -qq >&2
+        # shellcheck disable=SC2086 # a list of package names, split on purpose
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >&2
     else
         echo "compare.sh: need$missing (apt-get install$missing as root)" >&2
