@@ -212,3 +212,9 @@ fn local_stamps_are_shifted_by_the_zone_offset() {
     assert_eq!(three_local_failures(5, -5 * 3600), live);
     assert!(three_local_failures(5, 0).is_empty());
 }
+
+#[test]
+fn ban_durations_read_as_the_log_shows_them() {
+    assert_eq!(Lasting(Some(600)).to_string(), "for 600s");
+    assert_eq!(Lasting(None).to_string(), "permanently");
+}
