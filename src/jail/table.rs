@@ -1,7 +1,7 @@
 //! A fixed-capacity map with least-recently-seen eviction.
 //!
 //! Every jail table (failing hosts, active bans, repeat offenders) is one of these. The slot
-//! array and the hash index are allocated once, when the jail is built, with the configured
+//! array and the hash index are sized once, when the jail is built, with the configured
 //! capacity; nothing grows afterwards. When the table is full, [`Table::insert`] evicts the
 //! least recently seen entry and hands it back to the caller — the heapless rule: a full
 //! container returns the item instead of panicking or growing. Every eviction is counted.
@@ -13,7 +13,10 @@
 //!
 //! The slot array is reserved at its full capacity but filled on demand: a slot is written the
 //! first time the table needs it, so an idle jail's memory stays untouched (not resident) until
-//! hosts arrive, while the bound is still fixed at start and nothing ever reallocates.
+//! hosts arrive, while the bound is still fixed at start and nothing ever reallocates. The
+//! index, which must be zeroed whole, is allocated at the table's first insert (at its fixed
+//! size): a jail nobody attacks keeps none (measured: 150 KiB of the idle daemon's 500 KiB of
+//! private memory with the two default jails).
 
 const NIL: u32 = u32::MAX;
 
@@ -47,8 +50,10 @@ pub struct Table<K: Key, V> {
     /// Reserved for `cap` slots at start; grows by push up to `cap`, never reallocates.
     slots: Vec<Slot<K, V>>,
     cap: usize,
-    /// Slot number + 1, or 0 for an empty bucket.
+    /// Slot number + 1, or 0 for an empty bucket; empty until the first insert.
     index: Box<[u32]>,
+    /// The index's size once allocated: a power of two, at least twice `cap`.
+    buckets: usize,
     seed: u64,
     /// Most recently seen.
     head: u32,
@@ -69,7 +74,8 @@ impl<K: Key, V> Table<K, V> {
         Table {
             slots: Vec::with_capacity(cap),
             cap,
-            index: vec![0u32; buckets].into_boxed_slice(),
+            index: Box::default(),
+            buckets,
             seed,
             head: NIL,
             tail: NIL,
@@ -97,6 +103,9 @@ impl<K: Key, V> Table<K, V> {
 
     /// Bucket holding `k`, or the empty bucket where it would go.
     fn find(&self, k: &K) -> (usize, Option<u32>) {
+        if self.index.is_empty() {
+            return (0, None);
+        }
         let mut b = (k.hash(self.seed) as usize) & self.mask();
         loop {
             match self.index[b] {
@@ -155,6 +164,9 @@ impl<K: Key, V> Table<K, V> {
         let s = self.free;
         self.free = self.slots[s as usize].next;
         self.slots[s as usize].entry = Some((k, v));
+        if self.index.is_empty() {
+            self.index = vec![0u32; self.buckets].into_boxed_slice();
+        }
         let (b, _) = self.find(&k);
         self.index[b] = s + 1;
         self.push_front(s);
@@ -308,10 +320,13 @@ mod tests {
         let reserved = t.slots.capacity();
         assert!(reserved >= 1000);
         assert_eq!(t.slots.len(), 0);
+        assert_eq!(t.index.len(), 0);
+        assert!(!t.contains(&1) && t.remove(&1).is_none() && t.pop_oldest().is_none());
         for k in 0..10 {
             t.insert(k, [0; 100]);
         }
         assert_eq!(t.slots.len(), 10);
+        assert_eq!(t.index.len(), 2048);
         t.remove(&3);
         t.insert(99, [0; 100]); // reuses the freed slot
         assert_eq!(t.slots.len(), 10);
