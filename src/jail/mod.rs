@@ -22,7 +22,7 @@ pub mod table;
 #[cfg(test)]
 mod tests;
 
-pub use judge::{Capacity, Decision, Jail, Params, Stats, Verdict, OFFENDER_MEMORY};
+pub use judge::{Capacity, Decision, Jail, Offender, Params, Stats, Verdict, OFFENDER_MEMORY};
 
 use crate::addr::Host;
 
