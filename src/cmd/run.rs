@@ -111,7 +111,24 @@ pub fn run(args: &RunArgs) -> i32 {
     if let Err(e) = fw.fin() {
         log::error!("firewall: {e}");
     }
-    log::info!("stopped");
+    for j in &daemon.jails {
+        let s = j.stats();
+        log::info!(
+            "{}: {} failures, {} bans, {} ignored; evicted {} failing, {} banned, {} offenders",
+            j.name,
+            s.failed_total,
+            s.banned_total,
+            s.ignored_total,
+            s.evicted_failures,
+            s.evicted_bans,
+            s.evicted_offenders
+        );
+    }
+    log::info!(
+        "stopped: {} lines, {} matched",
+        daemon.counters.lines,
+        daemon.counters.matched
+    );
     0
 }
 

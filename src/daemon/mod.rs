@@ -95,6 +95,19 @@ pub struct Daemon {
     pub counters: Counters,
 }
 
+/// How long a ban lasts, as the log says it: `for 600s` or `permanently` (formatted in place,
+/// without a `String` per ban).
+struct Lasting(Option<u32>);
+
+impl fmt::Display for Lasting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(s) => write!(f, "for {s}s"),
+            None => f.write_str("permanently"),
+        }
+    }
+}
+
 /// Loopback is never banned, whatever the configuration says.
 pub fn loopback() -> [Cidr; 2] {
     [
@@ -307,9 +320,7 @@ impl Daemon {
         if ban.timeout == Some(0) {
             return;
         }
-        let shown = rd
-            .duration
-            .map_or_else(|| "permanently".to_string(), |s| format!("for {s}s"));
+        let shown = Lasting(rd.duration);
         log::info!(
             "{}: ban {} {shown} ({} bans within {}s)",
             recidive::NAME,
@@ -338,9 +349,7 @@ impl Daemon {
 
     fn block(&mut self, ji: usize, d: &Decision, wall: i64, fw: &mut dyn Firewall) {
         let ban = self.ban_of(ji, d, wall);
-        let shown = d
-            .duration
-            .map_or_else(|| "permanently".to_string(), |s| format!("for {s}s"));
+        let shown = Lasting(d.duration);
         if ban.timeout == Some(0) {
             log::info!(
                 "{}: {} crossed maxretry in an old line; its ban is already over",

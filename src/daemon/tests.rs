@@ -214,6 +214,12 @@ fn local_stamps_are_shifted_by_the_zone_offset() {
 }
 
 #[test]
+fn ban_durations_read_as_the_log_shows_them() {
+    assert_eq!(Lasting(Some(600)).to_string(), "for 600s");
+    assert_eq!(Lasting(None).to_string(), "permanently");
+}
+
+#[test]
 fn recidive_bans_a_host_banned_by_several_jails_and_holds_it() {
     let mut cfg = config();
     let mut luci = JailConfig::new("luci");

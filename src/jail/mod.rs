@@ -1,7 +1,7 @@
 //! Jails: failure counting in fixed-size tables and ban decisions.
 
 pub mod capacity {
-    //! Table capacities. Each jail's tables are allocated once at start with the configured
+    //! Table capacities. Each jail's tables are sized once at start with the configured
     //! capacity, never grow, and evict their least recently seen entry when full.
 
     /// Hosts with failures inside `findtime`, per jail.
