@@ -17,6 +17,7 @@
 
 use crate::addr::Host;
 use crate::cli::TestArgs;
+use crate::filter::dispatch::{self, Dispatch};
 use crate::filter::{self, Filter, Outcome};
 use crate::source::lines::Lines;
 use heapless::index_map::FnvIndexMap;
@@ -251,12 +252,18 @@ pub fn scan(
     let mut report = Report::new();
     let mut lines = Lines::new();
     let named = filters.len() > 1;
+    let dispatch = Dispatch::new(filters);
     let mut one = |raw: &[u8], report: &mut Report| -> io::Result<()> {
         report.lines += 1;
         let line = crate::line::parse(raw, now);
         let mut first: Option<Outcome> = None;
-        for filter in filters {
-            let outcome = filter.check_line(&line);
+        for fi in dispatch::indices(dispatch.mask(line.program)) {
+            let filter = &filters[fi];
+            let outcome = if dispatch.exact() {
+                filter.check(line.message)
+            } else {
+                filter.check_line(&line)
+            };
             let by = if named { filter.name() } else { "" };
             let sp = if named { " " } else { "" };
             match outcome {

@@ -21,6 +21,7 @@ mod tests;
 
 use crate::addr::Cidr;
 use crate::config::Config;
+use crate::filter::dispatch::{self, Dispatch};
 use crate::filter::{self, Filter, Outcome};
 use crate::firewall::{Ban, Firewall};
 use crate::jail::recidive::{self, Recidive};
@@ -78,6 +79,8 @@ pub struct Counters {
 
 pub struct Daemon {
     filters: Vec<Filter>,
+    /// Which filters a program reaches.
+    dispatch: Dispatch,
     /// `jails_of[i]`: indices of the jails fed by `filters[i]`.
     jails_of: Vec<Vec<usize>>,
     pub jails: Vec<Jail>,
@@ -151,6 +154,7 @@ impl Daemon {
             return Err(SetupError::NoJails);
         }
         Ok(Daemon {
+            dispatch: Dispatch::new(&filters),
             filters,
             jails_of,
             jails,
@@ -211,8 +215,8 @@ impl Daemon {
             }
         };
         self.expire(now, fw);
-        for fi in 0..self.filters.len() {
-            if !self.filters[fi].applies_to(l.program) {
+        for fi in dispatch::indices(self.dispatch.mask(l.program)) {
+            if !self.dispatch.exact() && !self.filters[fi].applies_to(l.program) {
                 continue;
             }
             let Outcome::Match(m) = self.filters[fi].check(l.message) else {

@@ -17,6 +17,7 @@
 
 pub mod backtrack;
 pub mod builtin;
+pub mod dispatch;
 mod format;
 pub mod host;
 pub mod prefilter;
@@ -197,6 +198,11 @@ impl Filter {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The program names as bytes, `true` for a prefix (for [`dispatch::Dispatch`]).
+    pub(crate) fn program_patterns(&self) -> &[(Box<[u8]>, bool)] {
+        &self.dispatch
     }
 
     /// The program names of the `program` lines; empty means every program.
