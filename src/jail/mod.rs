@@ -16,3 +16,25 @@ pub mod capacity {
     /// Largest `maxretry`: a failing host keeps this many timestamps for the sliding window.
     pub const MAX_MAXRETRY: u32 = 32;
 }
+
+mod judge;
+pub mod table;
+#[cfg(test)]
+mod tests;
+
+pub use judge::{Capacity, Decision, Jail, Params, Stats, Verdict, OFFENDER_MEMORY};
+
+use crate::addr::Host;
+
+impl table::Key for Host {
+    fn hash(&self, seed: u64) -> u64 {
+        match *self {
+            Host::V4(a) => table::mix(u64::from(u32::from(a)) ^ seed),
+            Host::V6(a, p) => {
+                let v = u128::from(a);
+                let hi = table::mix((v >> 64) as u64 ^ seed);
+                table::mix(hi ^ (v as u64) ^ u64::from(p).rotate_left(56))
+            }
+        }
+    }
+}

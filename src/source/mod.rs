@@ -4,6 +4,8 @@
 //! `Source::open(&Spec)`, `fd()` for `poll`, `read(now_ms, &mut |line: &[u8]| ..)` reading what
 //! is available without blocking, `tick(now_ms)` for restarts and rotation checks.
 
+pub mod lines;
+
 use std::path::PathBuf;
 
 /// Where lines come from.
