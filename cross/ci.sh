@@ -5,7 +5,8 @@
 #      big-endian CPU (wire formats, filters, jails, state),
 #   3. builds the mips and aarch64 release binaries,
 #   4. runs `logjail --version` and `logjail test dropbear` on a sample under qemu,
-#   5. prints the binary sizes against the budget.
+#   5. packs both into .ipk files (mips_24kc, aarch64_cortex-a53) in target/cross/ipk,
+#   6. prints the binary sizes against the budget.
 # Cargo's target directory is target/cross, apart from the host build's.
 set -eu
 # shellcheck source=cross/env.sh
@@ -50,6 +51,16 @@ for t in $targets; do
 		*"$unwanted"*) echo "ci: $t: $unwanted must not be counted" >&2 && exit 1 ;;
 		esac
 	done
+done
+
+step "ipk packages [$(elapsed)]"
+for pair in mips-unknown-linux-musl:mips_24kc aarch64-unknown-linux-musl:aarch64_cortex-a53; do
+	ipk=$(sh "$LOGJAIL_ROOT/openwrt/build-ipk.sh" "$(release_bin "${pair%%:*}")" "${pair#*:}" \
+		"$LOGJAIL_CROSS_TARGET_DIR/ipk")
+	members=$(tar -tzf "$ipk" | tr '\n' ' ')
+	[ "$members" = "./debian-binary ./data.tar.gz ./control.tar.gz " ] ||
+		{ echo "ci: $ipk has members $members" >&2 && exit 1; }
+	echo "$ipk ($(wc -c <"$ipk" | tr -d ' ') bytes)"
 done
 
 step "sizes [$(elapsed)]"
