@@ -408,3 +408,56 @@ fn makefile_matches_the_builder() {
         );
     }
 }
+
+/// The fw4 include as the package installs it, assembled the way fw4 does (table-pre inside
+/// `table inet fw4`, chain-pre at the top of each chain), loads into a real kernel in a user
+/// and network namespace, and the sets come back with the types and flags the daemon uses.
+#[test]
+fn fw4_include_loads_into_nf_tables() {
+    let out = scratch("nft");
+    let ipk = host_ipk("x86_64", &out);
+    let x = out.join("x");
+    extract(&ipk, &x);
+    let d = x.join("d");
+    extract(&x.join("data.tar.gz"), &d);
+    let inc = d.join("usr/share/nftables.d");
+    let read = |rel: &str| {
+        fs::read_to_string(inc.join(rel)).unwrap_or_else(|e| panic!("/usr/share/nftables.d/{rel}: {e}"))
+    };
+    let ruleset = format!(
+        "table inet fw4 {{\n{}\nchain input_wan {{\n{}\n}}\nchain forward_wan {{\n{}\n}}\n}}\n",
+        read("table-pre/logjail.nft"),
+        read("chain-pre/input_wan/logjail.nft"),
+        read("chain-pre/forward_wan/logjail.nft"),
+    );
+    let file = out.join("fw4.nft");
+    fs::write(&file, ruleset).unwrap();
+    let script = format!("nft -f '{}' && nft list table inet fw4", file.display());
+    let o = Command::new("unshare")
+        .args(["-Urn", "sh", "-c", &script])
+        .output()
+        .expect("unshare (util-linux) and nft (apt-get install nftables) are needed");
+    let listed = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{}{listed}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let listed = squeeze(&listed);
+    for set in [
+        "set logjail_v4 { type ipv4_addr flags timeout }",
+        "set logjail_v6 { type ipv6_addr flags interval,timeout }",
+    ] {
+        assert!(listed.contains(set), "kernel lists {listed}");
+    }
+    for chain in ["input_wan", "forward_wan"] {
+        let body = listed.split(&format!("chain {chain} {{")).nth(1).unwrap();
+        let body = body.split('}').next().unwrap();
+        assert!(
+            body.contains("ip saddr @logjail_v4") && body.contains("drop"),
+            "{chain}: {body}"
+        );
+        assert!(body.contains("ip6 saddr @logjail_v6"), "{chain}: {body}");
+    }
+}
