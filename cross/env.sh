@@ -75,6 +75,36 @@ run_on() {
 	$q "$@"
 }
 
+# smoke TARGET: runs the release binary under qemu: `--version`, and `test --json dropbear`
+# on cross/sample/dropbear.log, whose report must count exactly the real failures.
+smoke() {
+	bin=$(release_bin "$1")
+	version=$(run_on "$1" "$bin" --version)
+	echo "$1: $version"
+	case $version in
+	"logjail "[0-9]*) ;;
+	*) echo "smoke: unexpected --version output from $1: $version" >&2 && return 1 ;;
+	esac
+	report=$(run_on "$1" "$bin" test --json dropbear "$LOGJAIL_ROOT/cross/sample/dropbear.log") || {
+		echo "smoke: $1: 'logjail test dropbear' failed" >&2
+		return 1
+	}
+	echo "$1: $report"
+	# Three failures from 203.0.113.7, one from 2001:db8:5::/64; the successful login and
+	# the uhttpd line that merely looks like dropbear's are not counted.
+	for want in '"lines":7' '"matched":4' '"203.0.113.7":3' '"2001:db8:5::'; do
+		case $report in
+		*"$want"*) ;;
+		*) echo "smoke: $1: 'logjail test dropbear' report lacks $want" >&2 && return 1 ;;
+		esac
+	done
+	for unwanted in 192.0.2.1 198.51.100.4; do
+		case $report in
+		*"$unwanted"*) echo "smoke: $1: $unwanted must not be counted" >&2 && return 1 ;;
+		esac
+	done
+}
+
 step() {
 	printf '\n==> %s\n' "$*" >&2
 }

@@ -63,6 +63,9 @@ const LOGGER: &str = r#"#!/bin/sh
 (IFS="$(printf '\t')"; printf '%s\n' "$*") >>"$LOGGER_LOG"
 "#;
 
+/// Debian's sh (dash) and busybox ash, the shell OpenWrt runs init scripts with.
+const SHELLS: [&[&str]; 2] = [&["sh"], &["busybox", "sh"]];
+
 fn init_script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openwrt/logjail/files/logjail.init")
 }
@@ -105,8 +108,19 @@ impl Router {
         self.root.join(rel).to_str().unwrap().to_string()
     }
 
-    /// `/etc/init.d/logjail ACTION`, as procd and the shell run it.
+    /// `/etc/init.d/logjail ACTION`, as procd and the shell run it, under each shell.
     fn run(&self, action: &str, running: bool) -> Run {
+        let mut runs = SHELLS.iter().map(|sh| self.run_in(sh, action, running));
+        let first = runs.next().unwrap();
+        for other in runs {
+            assert_eq!(other.procd, first.procd, "procd calls differ between shells");
+            assert_eq!(other.logged, first.logged, "log lines differ between shells");
+            assert_eq!(other.out.status.code(), first.out.status.code(), "exit differs");
+        }
+        first
+    }
+
+    fn run_in(&self, shell: &[&str], action: &str, running: bool) -> Run {
         let procd_log = self.root.join("procd.log");
         let logger_log = self.root.join("logger.log");
         let _ = fs::remove_file(&procd_log);
@@ -116,7 +130,8 @@ impl Router {
             self.path("bin"),
             std::env::var("PATH").unwrap_or_default()
         );
-        let out = Command::new("sh")
+        let out = Command::new(shell[0])
+            .args(&shell[1..])
             .arg(self.root.join("etc/rc.common"))
             .arg(self.root.join("etc/init.d/logjail"))
             .arg(action)
@@ -126,7 +141,7 @@ impl Router {
             .env("LOGGER_LOG", &logger_log)
             .env("FAKE_RUNNING", if running { "1" } else { "0" })
             .output()
-            .unwrap();
+            .unwrap_or_else(|e| panic!("{shell:?}: {e} (busybox: apt-get install busybox)"));
         let lines = |p: &Path| -> Vec<Vec<String>> {
             fs::read_to_string(p)
                 .unwrap_or_default()
