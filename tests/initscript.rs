@@ -332,3 +332,65 @@ fn shellcheck_is_clean() {
         .expect("shellcheck is not installed: apt-get install shellcheck");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
+
+/// What the service logs carries the tag `logjail` (procd's stdout/stderr: `logjail[PID]`),
+/// and no built-in filter matches it, even when the message quotes a failed login: the
+/// daemon never counts its own messages. The same messages under their real programs do
+/// match, so the lines are real failures.
+#[test]
+fn messages_tagged_logjail_match_no_filter() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("initscript/tag");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let failures = [
+        (
+            "dropbear",
+            "dropbear",
+            "Bad password attempt for 'root' from 203.0.113.9:40000",
+        ),
+        (
+            "sshd",
+            "sshd",
+            "Failed password for root from 203.0.113.9 port 40000 ssh2",
+        ),
+        (
+            "luci",
+            "uhttpd",
+            "luci: failed login on / for root from 203.0.113.9",
+        ),
+    ];
+    let line = |tag: &str, msg: &str| format!("Thu Nov 20 03:14:01 2025 daemon.err {tag}: {msg}\n");
+    let bin = env!("CARGO_BIN_EXE_logjail");
+    let count = |filter: &str, text: &str| -> String {
+        let file = dir.join(format!("{filter}.log"));
+        fs::write(&file, text).unwrap();
+        let o = Command::new(bin)
+            .args(["test", "--json", filter])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "logjail test {filter}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    for (filter, program, msg) in failures {
+        let own = count(filter, &line(&format!("{program}[2201]"), msg));
+        assert!(
+            own.contains("\"matched\":1"),
+            "{filter} does not match its own line: {own}"
+        );
+        let mut ours = String::new();
+        for (_, _, m) in failures {
+            ours += &line("logjail", m);
+            ours += &line("logjail[4242]", m);
+        }
+        let report = count(filter, &ours);
+        assert!(
+            report.contains("\"matched\":0"),
+            "{filter} matched logjail's own lines: {report}"
+        );
+    }
+}
