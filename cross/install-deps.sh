@@ -46,9 +46,10 @@ if ! "$venv/bin/cargo-zigbuild" --version 2>/dev/null | grep -q "$CARGO_ZIGBUILD
 	$SUDO mkdir -p "$LOGJAIL_CROSS_HOME"
 	if [ ! -x "$venv/bin/pip" ]; then
 		python3 -m venv "$venv" 2>/dev/null || {
-			# Debian's own python3 needs python3-venv for this.
+			# A fresh Debian may lack python3, and its python3 needs python3-venv for this.
+			rm -rf "$venv"
 			$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
-				python3-venv >/dev/null
+				python3 python3-venv >/dev/null
 			python3 -m venv "$venv"
 		}
 	fi
