@@ -29,7 +29,13 @@ if ! rust_ok || ! qemu_ok; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt_get() { $SUDO apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 "$@"; }
 	# An up-to-date package list is needed for the security archive's 1.96.
-	apt_get update -qq
+	# Another apt run (a parallel CI step) may hold the lists lock for a while.
+	n=0
+	until apt_get update -qq; do
+		n=$((n + 1))
+		[ $n -lt 10 ] || exit 1
+		sleep 15
+	done
 	apt_get install -y -qq --no-install-recommends \
 		rustc-web cargo-web rust-web-src qemu-user >/dev/null
 	rust_ok || {
