@@ -18,7 +18,12 @@ elapsed() { echo "$(($(date +%s) - started))s"; }
 "$LOGJAIL_ROOT/cross/install-deps.sh"
 
 step "unit tests on big-endian MIPS (qemu-mips) [$(elapsed)]"
-xcargo test --lib --target mips-unknown-linux-musl -Zbuild-std
+# config::selfaddr is skipped: it asks the kernel for the machine's addresses (getifaddrs,
+# a netlink route dump), which qemu-user does not translate for a big-endian guest; the
+# test spins forever there. It runs natively in the host test suite. The timeout bounds
+# build and run, so a hang elsewhere fails CI instead of eating its time.
+(cd "$LOGJAIL_ROOT" && timeout -k 30 2400 cargo-zigbuild test --config "$LOGJAIL_CARGO_CONFIG" \
+	--lib --target mips-unknown-linux-musl -Zbuild-std -- --skip config::selfaddr)
 
 targets="mips-unknown-linux-musl aarch64-unknown-linux-musl"
 for t in $targets; do
