@@ -70,6 +70,6 @@ pub struct TestArgs {
     #[argh(switch)]
     pub list: bool,
     /// built-in filter name or filter file path, then a log file or `-` for stdin
-    #[argh(positional)]
+    #[argh(positional, greedy)]
     pub args: Vec<String>,
 }

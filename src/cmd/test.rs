@@ -1,8 +1,314 @@
-//! `logjail test`. STUB.
+//! `logjail test FILTER LOGFILE|-`: runs one filter over a log, like fail2ban-regex.
+//!
+//! Lines are read with the daemon's bounded splitter, split with [`crate::line::parse`],
+//! dispatched by program exactly as the daemon does, and checked. The report counts lines read,
+//! matched and ignored, and offenders as a jail would count them: IPv4 addresses as they are,
+//! IPv6 under their /64. The offender table has a fixed capacity ([`HOSTS`]); once it is full,
+//! matches of further offenders are added up under `other`.
+//!
+//! `--json` prints exactly one object, `{"lines":N,"matched":N,"ignored":N,"hosts":{"ADDR":N}}`,
+//! with `"other":N` among the hosts only when the table overflowed. With `--json` the
+//! `--print-*` lines go to standard error, so standard output stays one object.
 
+use crate::addr::Host;
 use crate::cli::TestArgs;
+use crate::filter::{self, Filter, Outcome};
+use crate::source::lines::Lines;
+use heapless::index_map::FnvIndexMap;
+use std::fmt::Write as _;
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
 
-pub fn run(_args: &TestArgs) -> i32 {
-    eprintln!("logjail test: not implemented yet");
-    2
+/// Distinct offenders counted one by one (a power of two, as heapless requires).
+pub const HOSTS: usize = 4096;
+
+/// IPv6 offenders are counted under this prefix, as jails do by default.
+const V6_PREFIX: u8 = 64;
+
+pub fn run(args: &TestArgs) -> i32 {
+    let dir = filter_dir(&args.config);
+    if args.list {
+        return list();
+    }
+    // The positionals are greedy (so that `-` is a positional, not an unknown option): switches
+    // written after FILTER arrive here.
+    let mut opts = Options {
+        json: args.json,
+        print_missed: args.print_missed,
+        print_matched: args.print_matched,
+    };
+    let mut positional = Vec::new();
+    for a in &args.args {
+        match a.as_str() {
+            "--json" => opts.json = true,
+            "--print-missed" => opts.print_missed = true,
+            "--print-matched" => opts.print_matched = true,
+            _ => positional.push(a.as_str()),
+        }
+    }
+    let [filter_name, input] = positional.as_slice() else {
+        eprintln!(
+            "usage: logjail test [-c CONFIG] [--json] [--print-missed] [--print-matched] FILTER LOGFILE|-"
+        );
+        eprintln!("       logjail test --list");
+        return 1;
+    };
+    let filter = match filter::load(filter_name, &dir) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("logjail test: {e}");
+            return 1;
+        }
+    };
+    let reader: Box<dyn Read> = if *input == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        match std::fs::File::open(input) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("logjail test: {input}: {e}");
+                return 1;
+            }
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut err = io::stderr();
+    let trace: &mut dyn Write = if opts.json { &mut err } else { &mut out };
+    let report = match scan(&filter, reader, crate::clock::wall(), &opts, trace) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("logjail test: {input}: {e}");
+            return 1;
+        }
+    };
+    let text = if opts.json {
+        report.json()
+    } else {
+        report.text(&filter)
+    };
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("logjail test: writing the report: {e}");
+            1
+        }
+    }
+}
+
+/// The filter directory: `filter_dir` of the configuration when the file exists, else the
+/// default. A configuration that does not load is reported and the default used: testing a
+/// filter should not need a working daemon setup.
+fn filter_dir(config: &str) -> PathBuf {
+    let default = crate::config::Main::default().filter_dir;
+    let path = std::path::Path::new(config);
+    if !path.exists() {
+        return default;
+    }
+    match crate::config::load::load(path) {
+        Ok(loaded) => loaded.config.main.filter_dir,
+        Err(e) => {
+            eprintln!(
+                "logjail test: {e}; using the filter directory {}",
+                default.display()
+            );
+            default
+        }
+    }
+}
+
+fn list() -> i32 {
+    for name in filter::builtin::names() {
+        let text = filter::builtin::text(name).unwrap_or_default();
+        match Filter::parse(name, text) {
+            Ok(f) => println!("{name:<12} programs: {}", f.programs().join(" ")),
+            Err(e) => println!("{name:<12} broken: {e}"),
+        }
+    }
+    0
+}
+
+/// How to report.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    pub json: bool,
+    pub print_missed: bool,
+    pub print_matched: bool,
+}
+
+/// What a run found.
+pub struct Report {
+    pub lines: u64,
+    pub matched: u64,
+    pub ignored: u64,
+    pub hosts: Box<FnvIndexMap<Host, u64, HOSTS>>,
+    /// Matches of offenders that found the table full.
+    pub other: u64,
+}
+
+impl Report {
+    fn new() -> Report {
+        Report {
+            lines: 0,
+            matched: 0,
+            ignored: 0,
+            hosts: Box::default(),
+            other: 0,
+        }
+    }
+
+    fn count(&mut self, host: Host) {
+        if let Some(n) = self.hosts.get_mut(&host) {
+            *n += 1;
+        } else if self.hosts.insert(host, 1).is_err() {
+            self.other += 1;
+        }
+    }
+
+    /// Hosts by address.
+    fn sorted(&self) -> Vec<(Host, u64)> {
+        let mut v: Vec<_> = self.hosts.iter().map(|(h, n)| (*h, *n)).collect();
+        v.sort();
+        v
+    }
+
+    pub fn json(&self) -> String {
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "{{\"lines\":{},\"matched\":{},\"ignored\":{},\"hosts\":{{",
+            self.lines, self.matched, self.ignored
+        );
+        let mut sep = "";
+        for (h, n) in self.sorted() {
+            s.push_str(sep);
+            let _ = crate::json::string(&mut s, &h.to_string());
+            let _ = write!(s, ":{n}");
+            sep = ",";
+        }
+        if self.other > 0 {
+            let _ = write!(s, "{sep}\"other\":{}", self.other);
+        }
+        s.push_str("}}\n");
+        s
+    }
+
+    pub fn text(&self, filter: &Filter) -> String {
+        let mut s = String::new();
+        let programs = match filter.programs() {
+            [] => "any".to_owned(),
+            p => p.join(" "),
+        };
+        let _ = writeln!(s, "filter:  {} (programs: {programs})", filter.name());
+        let missed = self.lines - self.matched - self.ignored;
+        let _ = writeln!(
+            s,
+            "lines:   {} read, {} matched, {} ignored, {missed} missed",
+            self.lines, self.matched, self.ignored
+        );
+        let mut hosts = self.sorted();
+        hosts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let _ = writeln!(s, "hosts:   {}", hosts.len());
+        for (h, n) in hosts {
+            let _ = writeln!(s, "  {:<24} {n}", h.to_string());
+        }
+        if self.other > 0 {
+            let _ = writeln!(
+                s,
+                "  {:<24} {} (the table of {HOSTS} offenders was full)",
+                "other", self.other
+            );
+        }
+        s
+    }
+}
+
+/// Runs `filter` over every line of `input`. `trace` receives the `--print-*` lines.
+pub fn scan(
+    filter: &Filter,
+    mut input: impl Read,
+    now: i64,
+    args: &Options,
+    trace: &mut dyn Write,
+) -> io::Result<Report> {
+    let mut report = Report::new();
+    let mut lines = Lines::new();
+    let mut one = |raw: &[u8], report: &mut Report| -> io::Result<()> {
+        report.lines += 1;
+        let outcome = filter.check_line(&crate::line::parse(raw, now));
+        match outcome {
+            Outcome::Match(m) => {
+                report.matched += 1;
+                report.count(Host::new(m.addr, V6_PREFIX));
+                if args.print_matched {
+                    let rule = filter.rule(m.rule).unwrap_or("");
+                    let raw = String::from_utf8_lossy(raw);
+                    writeln!(trace, "MATCH {} rule {} `{rule}` | {raw}", m.addr, m.rule)?;
+                }
+            }
+            Outcome::Ignored => {
+                report.ignored += 1;
+                if args.print_matched {
+                    writeln!(trace, "IGNORED | {}", String::from_utf8_lossy(raw))?;
+                }
+            }
+            Outcome::NoMatch if args.print_missed => {
+                writeln!(trace, "MISS | {}", String::from_utf8_lossy(raw))?;
+            }
+            Outcome::NoMatch => {}
+        }
+        Ok(())
+    };
+    loop {
+        let n = match lines.fill(&mut input) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        while let Some(raw) = lines.next_line() {
+            one(raw, &mut report)?;
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    if let Some(raw) = lines.finish() {
+        one(raw, &mut report)?;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_on(filter: &str, log: &str) -> Report {
+        let f = Filter::parse("t", filter).unwrap();
+        scan(&f, log.as_bytes(), 0, &Options::default(), &mut io::sink()).unwrap()
+    }
+
+    #[test]
+    fn counts_lines_matches_and_v6_by_prefix() {
+        let r = run_on(
+            "failregex ^bad <HOST>$\nignoreregex ^bad 10\\.",
+            "bad 1.2.3.4\nbad 2001:db8:bad::1\nbad 2001:db8:bad::2\nok\nbad 10.0.0.1\nbad 1.2.3.4",
+        );
+        assert_eq!((r.lines, r.matched, r.ignored), (6, 4, 1));
+        assert_eq!(
+            r.json(),
+            "{\"lines\":6,\"matched\":4,\"ignored\":1,\"hosts\":{\"1.2.3.4\":2,\"2001:db8:bad::/64\":2}}\n"
+        );
+    }
+
+    #[test]
+    fn a_full_table_counts_the_rest_as_other() {
+        let mut log = String::new();
+        for i in 0..HOSTS + 10 {
+            let _ = writeln!(log, "bad 10.{}.{}.1", i / 256, i % 256);
+        }
+        let r = run_on("failregex ^bad <HOST>$", &log);
+        assert_eq!(r.hosts.len(), HOSTS);
+        assert_eq!(r.other, 10);
+        assert!(r.json().ends_with(",\"other\":10}}\n"));
+    }
 }

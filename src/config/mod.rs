@@ -1,9 +1,19 @@
 //! Typed configuration: what `/etc/config/logjail` means.
 //!
-//! STUB for the types; the UCI parser (`uci.rs`) and `load` are owned by the config work.
+//! [`uci`] reads the file format, [`load`](mod@load) turns sections into these types and checks
+//! every value (`options`, [`value`]), [`selfaddr`] lists the router's own addresses for
+//! `ignoreself`.
 
 use crate::addr::Cidr;
 use std::path::PathBuf;
+
+pub mod load;
+mod options;
+pub mod selfaddr;
+pub mod uci;
+pub mod value;
+
+pub use load::{load, parse, ConfigError, Loaded};
 
 /// `config logjail 'main'`.
 #[derive(Clone, Debug, PartialEq)]

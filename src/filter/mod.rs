@@ -1,10 +1,35 @@
 //! Filters: which messages are failures, and whose.
 //!
-//! STUB — owned by the filter work. Contract used by the rest of the crate:
-//! `Filter::parse(name, text)`, `Filter::applies_to(program)`, `Filter::check(message)`,
-//! `load(name_or_path, filter_dir)`, `builtin::names()`.
+//! A filter is a compact text file (see [`format`]): the programs it applies to, `failregex`
+//! rules with one `<HOST>` each (see [`host`]) and optional `ignoreregex` rules. [`Filter::check`]
+//! takes one message (bytes, as the log gave them) and answers with an [`Outcome`]: the first
+//! failregex that matches and whose `<HOST>` is an address wins, unless an ignoreregex matches
+//! too. The per-message path allocates nothing: invalid UTF-8 is repaired in a stack buffer
+//! ([`utf8`]), a literal [`prefilter`] keeps most messages away from any regex engine, anchored
+//! patterns run on a small [`backtrack`]ing matcher (regex-lite's PikeVM is the fallback and the
+//! reference), and regex-lite's captures land in locations allocated once per rule.
+//!
+//! Filters are written so that text an attacker controls (user names, URLs) cannot frame
+//! another address: every shipped rule is anchored, and a greedy `.*` before the final
+//! `from <HOST>` makes the last, server-written address the one captured.
+//!
+//! Built-in filters ship inside the binary ([`builtin`]); [`load`] finds a filter by name or path.
 
+pub mod backtrack;
+pub mod builtin;
+mod format;
+pub mod host;
+pub mod prefilter;
+mod utf8;
+
+pub use builtin::load;
+
+use backtrack::Verdict;
+use core::cell::RefCell;
+use core::fmt;
 use core::net::IpAddr;
+use prefilter::Prefilter;
+use regex_lite::{CaptureLocations, Regex};
 
 /// A failure found in a message: the offender and which `failregex` (0-based) found it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,3 +46,202 @@ pub enum Outcome {
     Ignored,
     Match(Match),
 }
+
+/// Why a filter could not be had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FilterError {
+    /// A problem in the text; `line` is 1-based, 0 for the file as a whole.
+    Syntax { file: String, line: usize, what: String },
+    /// Neither a filter file nor a built-in filter of that name.
+    NotFound { name: String, dir: String },
+    /// The file exists but could not be read.
+    Io { path: String, error: String },
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FilterError::Syntax { file, line: 0, what } => write!(f, "{file}: {what}"),
+            FilterError::Syntax { file, line, what } => write!(f, "{file}:{line}: {what}"),
+            FilterError::NotFound { name, dir } => write!(
+                f,
+                "no filter `{name}`: not in {dir} and not built in (built-in: {})",
+                builtin::names().collect::<Vec<_>>().join(", ")
+            ),
+            FilterError::Io { path, error } => write!(f, "{path}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+/// One compiled pattern.
+struct Rule {
+    /// The pattern as written in the file, `<HOST>` and all.
+    source: String,
+    regex: Regex,
+    prefilter: Prefilter,
+    /// The same pattern for the backtracker, when it is within its subset.
+    fast: Option<backtrack::Program>,
+    /// Capture group index of `<HOST>`, if the pattern has one.
+    host: Option<usize>,
+    locs: RefCell<CaptureLocations>,
+}
+
+impl Rule {
+    fn new(file: &str, p: format::Pattern<'_>, is_fail: bool) -> Result<Rule, FilterError> {
+        let err = |what: String| FilterError::Syntax {
+            file: file.to_owned(),
+            line: p.line,
+            what,
+        };
+        let expanded = host::expand(p.text, is_fail).map_err(|e| err(e.to_string()))?;
+        let regex = Regex::new(&expanded).map_err(|e| err(format!("bad regex: {e}")))?;
+        let host = regex.capture_names().position(|n| n == Some(host::GROUP));
+        Ok(Rule {
+            source: p.text.to_owned(),
+            prefilter: Prefilter::new(&expanded),
+            fast: backtrack::Program::new(&expanded, host::GROUP),
+            locs: RefCell::new(regex.capture_locations()),
+            regex,
+            host,
+        })
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        if !self.prefilter.may_match(text.as_bytes()) {
+            return false;
+        }
+        match self.fast.as_ref().map(|p| p.run(text)) {
+            Some(Verdict::Match(_)) => true,
+            Some(Verdict::NoMatch) => false,
+            Some(Verdict::GaveUp) | None => self.regex.is_match(text),
+        }
+    }
+
+    /// The address this rule finds in `text`, if it matches and `<HOST>` is an address.
+    fn offender(&self, text: &str) -> Option<IpAddr> {
+        if !self.prefilter.may_match(text.as_bytes()) {
+            return None;
+        }
+        let group = self.host?;
+        let (start, end) = match self.fast.as_ref().map(|p| p.run(text)) {
+            Some(Verdict::Match(span)) => span?,
+            Some(Verdict::NoMatch) => return None,
+            Some(Verdict::GaveUp) | None => self.captures(group, text)?,
+        };
+        crate::addr::parse_host(text.as_bytes().get(start..end)?)
+    }
+
+    /// The span of capture `group` according to regex-lite.
+    fn captures(&self, group: usize, text: &str) -> Option<(usize, usize)> {
+        let mut fresh;
+        let mut borrowed = self.locs.try_borrow_mut();
+        let locs = match &mut borrowed {
+            Ok(l) => &mut **l,
+            Err(_) => {
+                fresh = self.regex.capture_locations();
+                &mut fresh
+            }
+        };
+        self.regex.captures_read(locs, text)?;
+        locs.get(group)
+    }
+}
+
+/// A compiled filter.
+pub struct Filter {
+    name: String,
+    programs: Vec<String>,
+    fail: Vec<Rule>,
+    ignore: Vec<Rule>,
+}
+
+impl fmt::Debug for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Filter")
+            .field("name", &self.name)
+            .field("programs", &self.programs)
+            .field("rules", &self.fail.len())
+            .field("ignores", &self.ignore.len())
+            .finish()
+    }
+}
+
+impl Filter {
+    /// Compiles filter text. `name` names the filter and, in errors, the file.
+    pub fn parse(name: &str, text: &str) -> Result<Filter, FilterError> {
+        let spec = format::split(name, text)?;
+        let compile = |ps: &[format::Pattern<'_>], is_fail| {
+            ps.iter()
+                .map(|&p| Rule::new(name, p, is_fail))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(Filter {
+            name: name.to_owned(),
+            programs: spec.programs.iter().map(|p| (*p).to_owned()).collect(),
+            fail: compile(&spec.fail, true)?,
+            ignore: compile(&spec.ignore, false)?,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The program names of the `program` lines; empty means every program.
+    pub fn programs(&self) -> &[String] {
+        &self.programs
+    }
+
+    /// Whether messages of `program` are this filter's business. An empty program (a bare
+    /// message, whose format names none) goes to every filter.
+    pub fn applies_to(&self, program: &[u8]) -> bool {
+        program.is_empty()
+            || self.programs.is_empty()
+            || self.programs.iter().any(|p| p.as_bytes() == program)
+    }
+
+    /// The failregex patterns as written, in rule order.
+    pub fn rules(&self) -> impl Iterator<Item = &str> + '_ {
+        self.fail.iter().map(|r| r.source.as_str())
+    }
+
+    /// The failregex pattern of rule `i`, as written.
+    pub fn rule(&self, i: usize) -> Option<&str> {
+        self.fail.get(i).map(|r| r.source.as_str())
+    }
+
+    /// Checks a split log line: program dispatch ([`Filter::applies_to`]), then its message.
+    pub fn check_line(&self, line: &crate::line::Line<'_>) -> Outcome {
+        if self.applies_to(line.program) {
+            self.check(line.message)
+        } else {
+            Outcome::NoMatch
+        }
+    }
+
+    /// Checks one message (without the program prefix; see [`crate::line`]).
+    pub fn check(&self, message: &[u8]) -> Outcome {
+        let mut buf;
+        let text = match core::str::from_utf8(message) {
+            Ok(s) => s,
+            Err(_) => {
+                buf = [0u8; utf8::SANITISED];
+                utf8::text(message, &mut buf)
+            }
+        };
+        for (rule, r) in self.fail.iter().enumerate() {
+            if let Some(addr) = r.offender(text) {
+                if self.ignore.iter().any(|i| i.is_match(text)) {
+                    return Outcome::Ignored;
+                }
+                return Outcome::Match(Match { addr, rule });
+            }
+        }
+        Outcome::NoMatch
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -9,6 +9,7 @@
 //! by the caller from the ban's decided end and the wall clock; `None` means permanent.
 
 pub mod dryrun;
+pub mod nft;
 
 use crate::addr::Host;
 use core::fmt;
@@ -65,5 +66,13 @@ pub trait Firewall {
     /// Blocks many hosts; backends that batch override this.
     fn block_many(&mut self, bans: &[Ban<'_>]) -> Result<(), Error> {
         bans.iter().try_for_each(|b| self.block(b))
+    }
+    /// A descriptor the daemon polls for firewall events (nftables notifications).
+    fn event_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        None
+    }
+    /// Reads pending events; `true` when every active ban must be re-installed.
+    fn poll_events(&mut self) -> Result<bool, Error> {
+        Ok(false)
     }
 }

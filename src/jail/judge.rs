@@ -291,13 +291,14 @@ impl Jail {
         self.bans.remove(host)
     }
 
-    /// Removes every ban that ended at or before `now`, handing each to `ended`; also forgets
-    /// failure windows and offender records that have run out.
-    pub fn expire(&mut self, now: i64, mut ended: impl FnMut(&Decision)) {
+    /// Removes every ban that ended at or before `now`, handing each to `ended` with the jail's
+    /// name; also forgets failure windows and offender records that have run out.
+    pub fn expire(&mut self, now: i64, mut ended: impl FnMut(&str, &Decision)) {
         if now < self.next_end {
             return;
         }
         let mut next = i64::MAX;
+        let name = &self.name;
         self.bans.retain(
             |_, d| match d.end() {
                 Some(end) if end <= now => false,
@@ -307,7 +308,7 @@ impl Jail {
                 }
                 None => true,
             },
-            |_, d| ended(&d),
+            |_, d| ended(name, &d),
         );
         self.next_end = next;
         let window_start = now - i64::from(self.params.findtime);

@@ -90,7 +90,7 @@ fn escalates_repeat_offenders_up_to_the_cap() {
             }
         }
         let mut ended = Vec::new();
-        j.expire(now, |d| ended.push(d.host));
+        j.expire(now, |_, d| ended.push(d.host));
         assert_eq!(ended.len(), 1);
     }
     assert_eq!(
@@ -111,9 +111,9 @@ fn offenders_are_forgotten_after_their_memory() {
     let h = j.host(ip("203.0.113.51"));
     let d = j.ban(h, 0, None);
     assert_eq!(d.duration, Some(100));
-    j.expire(100, |_| {});
+    j.expire(100, |_, _| {});
     let later = 100 + i64::from(OFFENDER_MEMORY) + 1;
-    j.expire(later, |_| {});
+    j.expire(later, |_, _| {});
     assert_eq!(j.ban(h, later, None).duration, Some(100));
 }
 
@@ -127,7 +127,7 @@ fn permanent_bans_never_expire() {
     let d = j.ban(h, 0, None);
     assert_eq!((d.duration, d.end(), d.remaining(10)), (None, None, None));
     let mut n = 0;
-    j.expire(i64::MAX / 2, |_| n += 1);
+    j.expire(i64::MAX / 2, |_, _| n += 1);
     assert_eq!(n, 0);
     assert_eq!(j.bans().count(), 1);
 }

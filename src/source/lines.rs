@@ -108,12 +108,40 @@ impl Lines {
         Some(trim_cr(&self.buf[s..self.end]))
     }
 
+    /// Skips input up to and including the next newline (a followed file is opened in the
+    /// middle of a line).
+    pub fn skip_to_newline(&mut self) {
+        self.skipping = true;
+    }
+
     /// Drops buffered bytes (a followed file was truncated or replaced).
     pub fn reset(&mut self) {
         self.start = 0;
         self.end = 0;
         self.skipping = false;
     }
+}
+
+/// Every line of `r` up to its end, the last one even without a newline, in bounded memory
+/// (for reading a whole file, as `logjail test` does). Returns the counters.
+pub fn each_line<R: Read + ?Sized>(r: &mut R, sink: &mut dyn FnMut(&[u8])) -> io::Result<Lines> {
+    let mut lines = Lines::new();
+    loop {
+        match lines.fill(r) {
+            Ok(0) => break,
+            Ok(_) => {
+                while let Some(line) = lines.next_line() {
+                    sink(line);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if let Some(line) = lines.finish() {
+        sink(line);
+    }
+    Ok(lines)
 }
 
 fn trim_cr(l: &[u8]) -> &[u8] {
@@ -203,6 +231,14 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].len(), MAX_LINE);
         assert_eq!(cut, 1);
+    }
+
+    #[test]
+    fn each_line_reads_to_the_end() {
+        let mut got = Vec::new();
+        let l = each_line(&mut &b"a\nb\nc"[..], &mut |x| got.push(x.to_vec())).unwrap();
+        assert_eq!(got, [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+        assert_eq!((l.lines, l.cut), (3, 0));
     }
 
     #[test]

@@ -1,0 +1,171 @@
+//! From a UCI file to a checked [`Config`].
+//!
+//! [`load`] reads the file (at most [`MAX_FILE_BYTES`]), [`parse`] does the rest: the
+//! [`uci`] reader turns text into sections, then each `config logjail` section
+//! becomes [`Main`](super::Main) and each `config jail 'NAME'` a
+//! [`JailConfig`](super::JailConfig), every value parsed and range-checked (see
+//! `options`).
+//!
+//! The first problem found is returned as a [`ConfigError`] whose `Display` is
+//! `file:line: what is wrong`, with the line of the offending statement. Things that are
+//! probably mistakes but harmless — an unknown option, an unknown section type, no enabled
+//! jail — become warnings in [`Loaded::warnings`], in the same `file:line: ...` form, and the
+//! configuration still loads. Meaning follows `uci`: an option written twice keeps the last
+//! value, `list` statements accumulate, `option x ''` unsets `x` (the default applies).
+
+use super::options::{jail_section, main_section};
+use super::uci::{self, Section, UciError};
+use super::Config;
+use core::fmt;
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+/// Largest configuration file read; anything bigger is not a logjail configuration.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// A loaded configuration and the warnings found on the way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loaded {
+    pub config: Config,
+    /// `file:line: ...` messages for the user; empty for a clean file.
+    pub warnings: Vec<String>,
+}
+
+/// Why a configuration could not be loaded. `Display` gives the message for the user.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// The file could not be opened or read (missing, a directory, no permission).
+    Read { path: String, err: std::io::Error },
+    /// The file is larger than [`MAX_FILE_BYTES`].
+    TooLarge { path: String },
+    /// The text is not valid UCI.
+    Syntax(UciError),
+    /// Valid UCI with a value or section logjail cannot accept.
+    Invalid { file: String, line: usize, what: String },
+}
+
+impl ConfigError {
+    /// The line the error points at, when it points at one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            ConfigError::Syntax(e) => Some(e.line),
+            ConfigError::Invalid { line, .. } => Some(*line),
+            ConfigError::Read { .. } | ConfigError::TooLarge { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Read { path, err } => {
+                let why = match err.kind() {
+                    std::io::ErrorKind::NotFound => "no such file".to_string(),
+                    std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+                    _ => err.to_string(),
+                };
+                write!(f, "{path}: cannot read the configuration: {why}")
+            }
+            ConfigError::TooLarge { path } => write!(
+                f,
+                "{path}: larger than {} KiB, not a logjail configuration",
+                MAX_FILE_BYTES / 1024
+            ),
+            ConfigError::Syntax(e) => write!(f, "{e}"),
+            ConfigError::Invalid { file, line, what } => write!(f, "{file}:{line}: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl From<UciError> for ConfigError {
+    fn from(e: UciError) -> Self {
+        ConfigError::Syntax(e)
+    }
+}
+
+/// Reads and checks the configuration file at `path`; errors and warnings name `path`.
+pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+    let label = path.display().to_string();
+    let read_err = |err| ConfigError::Read {
+        path: label.clone(),
+        err,
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ConfigError::TooLarge { path: label });
+    }
+    parse_bytes(&bytes, &label)
+}
+
+/// Checks configuration text; `file` labels errors and warnings.
+pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigError> {
+    parse_bytes(text.as_bytes(), file)
+}
+
+/// Like [`parse`], for bytes that may not be UTF-8 (invalid UTF-8 in a value is an error).
+pub fn parse_bytes(src: &[u8], file: &str) -> Result<Loaded, ConfigError> {
+    let sections = uci::parse(src, file)?;
+    let mut config = Config::default();
+    let mut warnings = Vec::new();
+    let mut named: HashMap<&str, usize> = HashMap::new();
+    let mut main_line: Option<usize> = None;
+    for s in &sections {
+        if let Some(name) = s.name.as_deref() {
+            if let Some(first) = named.insert(name, s.line) {
+                return Err(invalid(
+                    file,
+                    s.line,
+                    format!("section '{name}' is already defined on line {first}: names must be unique"),
+                ));
+            }
+        }
+        match s.kind.as_str() {
+            "logjail" => {
+                if let Some(first) = main_line {
+                    return Err(invalid(
+                        file,
+                        s.line,
+                        format!("second logjail section: only one is allowed (the first is on line {first})"),
+                    ));
+                }
+                main_line = Some(s.line);
+                config.main = main_section(file, s, &mut warnings)?;
+            }
+            "jail" => config.jails.push(jail_section(file, s, &mut warnings)?),
+            other => warnings.push(unknown_section(file, s, other)),
+        }
+    }
+    if !config.jails.iter().any(|j| j.enabled) {
+        warnings.push(format!(
+            "{file}: no jail is enabled: logjail will read the log but ban nobody"
+        ));
+    }
+    Ok(Loaded { config, warnings })
+}
+
+fn unknown_section(file: &str, s: &Section, kind: &str) -> String {
+    format!(
+        "{file}:{}: unknown section type '{}' (expected logjail or jail): ignored",
+        s.line,
+        uci::Excerpt(kind)
+    )
+}
+
+pub(super) fn invalid(file: &str, line: usize, what: String) -> ConfigError {
+    ConfigError::Invalid {
+        file: file.into(),
+        line,
+        what,
+    }
+}
+
+#[cfg(test)]
+#[path = "load_tests.rs"]
+mod tests;

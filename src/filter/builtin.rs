@@ -1,0 +1,105 @@
+//! Where filters come from: the ones compiled into the binary, filter files on disk, and the
+//! rule that picks between them.
+//!
+//! `build.rs` embeds every `filters/*.filter` of the source tree, so the package needs no filter
+//! files on flash; a file `NAME.filter` in the configured filter directory overrides the
+//! built-in of the same name, and a jail may name any filter file by path.
+
+use super::{Filter, FilterError};
+use std::path::Path;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_filters.rs"));
+
+/// File name suffix of filter files.
+pub const EXTENSION: &str = "filter";
+
+/// Names of the built-in filters, sorted.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    BUILTIN.iter().map(|(name, _)| *name)
+}
+
+/// Text of the built-in filter `name`.
+pub fn text(name: &str) -> Option<&'static str> {
+    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// Loads a filter. `name_or_path` containing `/` is a file path; otherwise
+/// `filter_dir/NAME.filter`, when it exists, overrides the built-in `NAME`.
+pub fn load(name_or_path: &str, filter_dir: &Path) -> Result<Filter, FilterError> {
+    if name_or_path.contains('/') {
+        let path = Path::new(name_or_path);
+        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or(name_or_path);
+        return from_file(name, path);
+    }
+    if name_or_path.is_empty() || name_or_path.starts_with('.') {
+        return Err(not_found(name_or_path, filter_dir));
+    }
+    let path = filter_dir.join(format!("{name_or_path}.{EXTENSION}"));
+    if path.is_file() {
+        return from_file(name_or_path, &path);
+    }
+    match text(name_or_path) {
+        Some(t) => Filter::parse(name_or_path, t),
+        None => Err(not_found(name_or_path, filter_dir)),
+    }
+}
+
+fn not_found(name: &str, dir: &Path) -> FilterError {
+    FilterError::NotFound {
+        name: name.to_owned(),
+        dir: dir.display().to_string(),
+    }
+}
+
+/// Reads and compiles a filter file; errors name the path.
+fn from_file(name: &str, path: &Path) -> Result<Filter, FilterError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| FilterError::Io {
+        path: shown.clone(),
+        error: e.to_string(),
+    })?;
+    let mut f = Filter::parse(&shown, &text)?;
+    f.name = name.to_owned();
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_compiles() {
+        let names: Vec<_> = names().collect();
+        for want in ["dropbear", "luci", "sshd"] {
+            assert!(names.contains(&want), "{want} missing from {names:?}");
+        }
+        for name in names {
+            let f = Filter::parse(name, text(name).unwrap()).unwrap();
+            assert!(!f.programs().is_empty(), "{name} names no program");
+        }
+    }
+
+    #[test]
+    fn directory_overrides_builtin_and_paths_are_read() {
+        let dir = std::env::temp_dir().join(format!("logjail-filter-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = load("dropbear", &dir).unwrap();
+        assert_eq!(f.name(), "dropbear");
+        assert!(f.rules().count() > 1);
+        std::fs::write(dir.join("dropbear.filter"), "program x\nfailregex ^z <HOST>$\n").unwrap();
+        let f = load("dropbear", &dir).unwrap();
+        assert_eq!(f.rules().collect::<Vec<_>>(), ["^z <HOST>$"]);
+        std::fs::write(dir.join("bad.filter"), "failregex ^(z <HOST>$\n").unwrap();
+        let path = dir.join("bad.filter").display().to_string();
+        let e = load(&path, &dir).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("{path}:1: bad regex")), "{e}");
+        let e = load("nonesuch", &dir).unwrap_err().to_string();
+        assert!(
+            e.contains("no filter `nonesuch`") && e.contains("dropbear"),
+            "{e}"
+        );
+        let e = load("./missing.filter", &dir).unwrap_err().to_string();
+        assert!(e.starts_with("./missing.filter: "), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,149 @@
+use super::*;
+
+fn builtin(name: &str) -> Filter {
+    Filter::parse(name, builtin::text(name).unwrap()).unwrap()
+}
+
+fn addr(f: &Filter, msg: &[u8]) -> Option<String> {
+    match f.check(msg) {
+        Outcome::Match(m) => Some(m.addr.to_string()),
+        _ => None,
+    }
+}
+
+#[test]
+fn reports_address_and_rule_index() {
+    let f = Filter::parse(
+        "t",
+        "program p\nfailregex ^a <HOST>$\nfailregex ^b <HOST>:\\d+$\n",
+    )
+    .unwrap();
+    let want = |a: &str, rule| {
+        Outcome::Match(Match {
+            addr: a.parse().unwrap(),
+            rule,
+        })
+    };
+    assert_eq!(f.check(b"a 1.2.3.4"), want("1.2.3.4", 0));
+    assert_eq!(f.check(b"b 2001:db8::7:54498"), want("2001:db8::7", 1));
+    assert_eq!(f.check(b"a example.org"), Outcome::NoMatch);
+    assert_eq!(f.check(b"c 1.2.3.4"), Outcome::NoMatch);
+    assert_eq!(f.rule(1), Some("^b <HOST>:\\d+$"));
+    assert_eq!(f.rule(2), None);
+}
+
+#[test]
+fn ignoreregex_turns_a_match_into_ignored() {
+    let f = Filter::parse("t", "failregex ^a .* <HOST>$\nignoreregex ^a trusted\n").unwrap();
+    assert_eq!(f.check(b"a trusted 1.2.3.4"), Outcome::Ignored);
+    assert!(matches!(f.check(b"a other 1.2.3.4"), Outcome::Match(_)));
+    assert_eq!(f.check(b"a trusted"), Outcome::NoMatch);
+}
+
+#[test]
+fn programs_dispatch_and_bare_messages_go_everywhere() {
+    let f = Filter::parse("t", "program sshd sshd-session\nfailregex ^x <HOST>$\n").unwrap();
+    assert!(f.applies_to(b"sshd") && f.applies_to(b"sshd-session") && f.applies_to(b""));
+    assert!(!f.applies_to(b"dropbear") && !f.applies_to(b"sshd-"));
+    let any = Filter::parse("t", "failregex ^x <HOST>$\n").unwrap();
+    assert!(any.applies_to(b"anything"));
+    let line = |program: &'static [u8]| crate::line::Line {
+        program,
+        ..crate::line::Line::bare(b"x 1.2.3.4")
+    };
+    assert!(matches!(f.check_line(&line(b"sshd")), Outcome::Match(_)));
+    assert!(matches!(f.check_line(&line(b"")), Outcome::Match(_)));
+    assert_eq!(f.check_line(&line(b"dropbear")), Outcome::NoMatch);
+}
+
+#[test]
+fn parse_errors_name_the_line() {
+    let cases = [
+        ("failregex ^a$\n", "f:1: failregex has no <HOST>"),
+        (
+            "\nfailregex <HOST> <HOST>\n",
+            "f:2: <HOST> appears more than once",
+        ),
+        ("failregex ^a <HOST>\nignoreregex (\n", "f:2: bad regex: "),
+        ("failregex ^a <HOST>\nbogus\n", "f:2: unknown keyword `bogus`"),
+        ("program x\n", "f: no failregex"),
+    ];
+    for (text, want) in cases {
+        let e = Filter::parse("f", text).unwrap_err().to_string();
+        assert!(e.starts_with(want), "{e:?} should start with {want:?}");
+    }
+}
+
+#[test]
+fn user_names_cannot_frame_another_address() {
+    let d = builtin("dropbear");
+    let s = builtin("sshd");
+    let l = builtin("luci");
+    let cases: [(&Filter, &str); 6] = [
+        (&d, "Bad password attempt for 'root' from 10.0.0.1:22' from 203.0.113.9:4242"),
+        (&s, "Failed password for invalid user x from 10.0.0.1 port 22 ssh2 from 203.0.113.9 port 4242 ssh2"),
+        (&s, "Invalid user a from 10.0.0.1 port 1 from 203.0.113.9 port 4242"),
+        (&s, "User x from 10.0.0.1 not allowed because y from 203.0.113.9 not allowed because not listed in AllowUsers"),
+        (&s, "Connection closed by invalid user a 10.0.0.1 port 1 203.0.113.9 port 4242 [preauth]"),
+        (&l, "luci: failed login on /x from 10.0.0.1 for root from 10.0.0.1 from 203.0.113.9"),
+    ];
+    for (f, msg) in cases {
+        assert_eq!(addr(f, msg.as_bytes()).as_deref(), Some("203.0.113.9"), "{msg}");
+    }
+    // A name that tries to end the line with a forged address leaves no real one: no match.
+    assert_eq!(
+        addr(&l, b"[info] luci: failed login on / for x from 10.0.0.1 from ?"),
+        None
+    );
+    // A kex offer is client text after the address; it cannot move the capture.
+    let kex = b"Unable to negotiate with 203.0.113.9 port 4242: no matching cipher found. Their offer: from 10.0.0.1 port 1";
+    assert_eq!(addr(&s, kex).as_deref(), Some("203.0.113.9"));
+}
+
+#[test]
+fn invalid_utf8_neither_panics_nor_evades() {
+    let d = builtin("dropbear");
+    let msg = b"Bad password attempt for 'ro\xffot\xc3' from 203.0.113.9:4242";
+    assert_eq!(addr(&d, msg).as_deref(), Some("203.0.113.9"));
+    assert_eq!(addr(&d, b"\xff\xfe\xfd"), None);
+    let long = vec![0xffu8; 5000];
+    assert_eq!(d.check(&long), Outcome::NoMatch);
+}
+
+#[test]
+fn random_messages_never_panic() {
+    let pieces: [&[u8]; 16] = [
+        b"Bad password attempt for '",
+        b"' from ",
+        b"203.0.113.9",
+        b":4242",
+        b"2001:db8::7",
+        b"%eth0",
+        b"[",
+        b"]",
+        b"\xff",
+        b"\xe2\x82",
+        b" port ",
+        b"Failed password for ",
+        b"invalid user ",
+        b" ",
+        b"luci: failed login on /",
+        b"::ffff:1.2.3.4",
+    ];
+    let filters: Vec<Filter> = builtin::names().map(builtin).collect();
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..3000 {
+        let mut msg = Vec::new();
+        for _ in 0..(x % 24) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            msg.extend_from_slice(pieces[(x % 16) as usize]);
+        }
+        for f in &filters {
+            if let Outcome::Match(m) = f.check(&msg) {
+                assert!(f.rule(m.rule).is_some());
+            }
+        }
+    }
+}

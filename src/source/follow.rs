@@ -1,0 +1,274 @@
+//! Following a file like `tail -F`.
+//!
+//! The file is read from its *end* when the source opens (a live daemon judges what happens
+//! from now on; old lines were judged by the run before, and a restart must not ban again on
+//! them). If the end is in the middle of a line, the rest of that line is skipped. A file that
+//! appears later — it was missing, or it replaced the old one — is read from its start.
+//!
+//! Regular files are always "readable" to `poll`, so the descriptor to wait on is an inotify
+//! watch on the file's directory ([`super::watch`]), readable when anything there changes. The
+//! daemon also calls `read` when `next_deadline_ms` says: every
+//! [`super::Options::file_poll_ms`] (250 ms) without inotify, every [`WATCHED_POLL`] times
+//! that (2 s) as a safety net with it. Each `read` reads to the end of what is there, then looks
+//! at the path:
+//! * the same file, shorter than what was read: truncated in place (`copytruncate`); read again
+//!   from offset 0;
+//! * another file (device/inode changed: `mv log log.1` and a new `log`): the old file is
+//!   drained to its end first, its last unterminated line delivered, then the new one is read
+//!   from its start — no line is read twice or lost if the writer has moved to the new file
+//!   when the rotation is seen;
+//! * nothing: the file was moved away or deleted; keep reading the old one until a new one
+//!   appears.
+//!
+//! A truncation followed by the file growing past the old offset before the next `read` can
+//! not be told from appending (as with `tail -F`).
+
+use super::lines::Lines;
+use super::stream::{drain, Drain};
+use super::watch::Watch;
+use super::{Options, SourceError};
+use std::fmt;
+use std::fs::{self, File};
+use std::io::{self, Seek, SeekFrom};
+use std::os::fd::BorrowedFd;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+/// With inotify, the file is also polled every this many `file_poll_ms`.
+pub const WATCHED_POLL: u64 = 8;
+
+struct Open {
+    file: File,
+    dev: u64,
+    ino: u64,
+    /// Bytes read so far (the file position).
+    offset: u64,
+}
+
+pub struct Follow {
+    path: PathBuf,
+    opts: Options,
+    open: Option<Open>,
+    watch: Watch,
+    /// When the next `read` is due.
+    due_ms: u64,
+    /// The last `read` stopped on its budget: read again at once.
+    more: bool,
+    /// A failure to open was logged (not repeated every poll).
+    warned: bool,
+    /// Truncations and rotations seen.
+    pub reopened: u64,
+}
+
+impl Follow {
+    pub fn start(path: &Path, opts: Options, now_ms: u64, lines: &mut Lines) -> Result<Follow, SourceError> {
+        let err = |error: io::Error| SourceError::Open {
+            path: path.to_path_buf(),
+            error,
+        };
+        let mut me = Follow {
+            path: path.to_path_buf(),
+            opts,
+            open: None,
+            watch: Watch::new(path, opts.inotify),
+            due_ms: now_ms,
+            more: false,
+            warned: false,
+            reopened: 0,
+        };
+        match fs::metadata(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                log::warn!("log file {} does not exist (yet); waiting for it", path.display());
+                me.warned = true;
+                return Ok(me);
+            }
+            Err(e) => return Err(err(e)),
+            Ok(_) => {}
+        }
+        let mut open = open(path).map_err(|e| match e {
+            Opened::NotAFile => SourceError::NotAFile {
+                path: path.to_path_buf(),
+            },
+            Opened::Io(e) => err(e),
+        })?;
+        open.offset = open.file.seek(SeekFrom::End(0)).map_err(err)?;
+        if open.offset > 0 {
+            let mut last = [0u8; 1];
+            if open.file.read_exact_at(&mut last, open.offset - 1).is_ok() && last[0] != b'\n' {
+                lines.skip_to_newline();
+            }
+        }
+        me.open = Some(open);
+        Ok(me)
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.open.is_some()
+    }
+
+    /// The inotify descriptor, when watching — but `None` while the last read stopped on its
+    /// budget, so that a loop which reads descriptor-less sources every round comes back at
+    /// once rather than waiting for the next change to the file.
+    pub fn fd(&self) -> Option<BorrowedFd<'_>> {
+        if self.more {
+            return None;
+        }
+        self.watch.fd()
+    }
+
+    pub fn next_deadline_ms(&self) -> Option<u64> {
+        Some(if self.more { 0 } else { self.due_ms })
+    }
+
+    /// Reads what was appended, then handles truncation and rotation (see the module doc).
+    pub fn read(&mut self, now_ms: u64, lines: &mut Lines, sink: &mut dyn FnMut(&[u8]), bytes: &mut u64) {
+        self.watch.drain();
+        self.watch.retry();
+        let every = if self.watch.active() { WATCHED_POLL } else { 1 };
+        self.due_ms = now_ms + self.opts.file_poll_ms * every;
+        self.more = false;
+        if self.open.is_none() && !self.open_new(lines) {
+            return;
+        }
+        // At most one reopening per call: a file rotated again at once waits for the next.
+        for _ in 0..2 {
+            if !self.drain_open(lines, sink, bytes) {
+                return;
+            }
+            let Ok(now) = fs::metadata(&self.path) else {
+                return; // moved away or unreadable: keep reading the old file
+            };
+            let Some(open) = self.open.as_ref() else {
+                return;
+            };
+            let replaced = (now.dev(), now.ino()) != (open.dev, open.ino);
+            let truncated = !replaced && now.len() < open.offset;
+            if replaced {
+                // What the writer added to the old file before it moved on comes first.
+                if !self.drain_open(lines, sink, bytes) {
+                    return;
+                }
+                if let Some(last) = lines.finish() {
+                    sink(last);
+                }
+                log::info!(
+                    "log file {} was replaced; reading the new one",
+                    self.path.display()
+                );
+                self.open = None;
+                self.reopened += 1;
+                if !self.open_new(lines) {
+                    return;
+                }
+            } else if truncated {
+                if let Some(last) = lines.finish() {
+                    sink(last);
+                }
+                lines.reset();
+                log::info!(
+                    "log file {} was truncated; reading it from the start",
+                    self.path.display()
+                );
+                self.reopened += 1;
+                let Some(open) = self.open.as_mut() else {
+                    return;
+                };
+                open.offset = 0;
+                if let Err(e) = open.file.seek(SeekFrom::Start(0)) {
+                    log::warn!("log file {}: {e}; reopening it", self.path.display());
+                    self.open = None;
+                    return;
+                }
+            } else {
+                return;
+            }
+        }
+    }
+
+    /// Reads the open file to its end; `false` if the budget ran out or the read failed.
+    fn drain_open(&mut self, lines: &mut Lines, sink: &mut dyn FnMut(&[u8]), bytes: &mut u64) -> bool {
+        let Some(open) = self.open.as_mut() else {
+            return false;
+        };
+        let mut n = 0;
+        let result = drain(&mut open.file, lines, sink, self.opts.read_budget, &mut n);
+        open.offset += n;
+        *bytes += n;
+        match result {
+            Drain::Eof | Drain::Dry => true,
+            Drain::Budget => {
+                self.more = true;
+                false
+            }
+            Drain::Failed(e) => {
+                log::warn!("reading log file {}: {e}; reopening it", self.path.display());
+                self.open = None;
+                lines.reset();
+                false
+            }
+        }
+    }
+
+    /// Opens the file now at the path, from its start. `false` if it is not there (yet).
+    fn open_new(&mut self, lines: &mut Lines) -> bool {
+        lines.reset();
+        match open(&self.path) {
+            Ok(open) => {
+                if self.warned {
+                    log::info!("log file {} is there now; following it", self.path.display());
+                }
+                self.warned = false;
+                self.open = Some(open);
+                true
+            }
+            Err(Opened::Io(e)) if e.kind() == io::ErrorKind::NotFound => false,
+            Err(e) => {
+                if !self.warned {
+                    log::warn!("log file {}: {e}; retrying", self.path.display());
+                    self.warned = true;
+                }
+                false
+            }
+        }
+    }
+
+    pub fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.open {
+            Some(open) => write!(
+                f,
+                "file {} followed at offset {}",
+                self.path.display(),
+                open.offset
+            ),
+            None => write!(f, "file {} missing, waiting for it", self.path.display()),
+        }
+    }
+}
+
+enum Opened {
+    NotAFile,
+    Io(io::Error),
+}
+
+impl fmt::Display for Opened {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Opened::NotAFile => f.write_str("not a regular file"),
+            Opened::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+fn open(path: &Path) -> Result<Open, Opened> {
+    let file = File::open(path).map_err(Opened::Io)?;
+    let meta = file.metadata().map_err(Opened::Io)?;
+    if !meta.is_file() {
+        return Err(Opened::NotAFile);
+    }
+    Ok(Open {
+        file,
+        dev: meta.dev(),
+        ino: meta.ino(),
+        offset: 0,
+    })
+}

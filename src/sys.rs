@@ -1,0 +1,30 @@
+//! The crate's only `unsafe`: calls into the C library that have no safe wrapper.
+
+#![allow(unsafe_code)]
+
+/// Seconds east of UTC of the local time zone at Unix time `at` (what `localtime_r` says: on
+/// OpenWrt, musl reads the zone from `TZ` / `/etc/TZ`). 0 when the C library cannot tell.
+pub fn utc_offset(at: i64) -> i64 {
+    // time_t is 64 bits on every target we build (musl ≥ 1.2 has 64-bit time_t on 32-bit CPUs).
+    let t: libc::time_t = at as _;
+    // SAFETY: `tm` is plain old data for which all-zero bytes are a valid value; `localtime_r`
+    // only reads `t` and writes into `tm`, both live, properly aligned locals of this frame.
+    let mut tm: libc::tm = unsafe { core::mem::zeroed() };
+    // SAFETY: as above; the return value is checked for NULL before `tm` is used.
+    let r = unsafe { libc::localtime_r(&t, &mut tm) };
+    if r.is_null() {
+        return 0;
+    }
+    // `c_long`: 32 bits on 32-bit targets, so the conversion is not useless there.
+    #[allow(clippy::useless_conversion)]
+    i64::from(tm.tm_gmtoff)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn offset_is_within_a_day() {
+        let o = super::utc_offset(1_764_000_000);
+        assert!(o.abs() <= 14 * 3600, "{o}");
+    }
+}
