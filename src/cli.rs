@@ -18,6 +18,12 @@ pub enum Verb {
     Run(RunArgs),
     Check(CheckArgs),
     Test(TestArgs),
+    Status(StatusArgs),
+    List(ListArgs),
+    Ban(BanArgs),
+    Unban(UnbanArgs),
+    Reload(ReloadArgs),
+    Version(VersionArgs),
 }
 
 #[derive(FromArgs, Debug)]
@@ -72,4 +78,188 @@ pub struct TestArgs {
     /// built-in filter name or filter file path, then a log file or `-` for stdin
     #[argh(positional, greedy)]
     pub args: Vec<String>,
+}
+
+/// Where a control verb finds the daemon, and how it prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Common {
+    /// Configuration file, for `control_socket`.
+    pub config: String,
+    /// Socket path given on the command line.
+    pub socket: Option<String>,
+    pub json: bool,
+}
+
+#[derive(FromArgs, Debug)]
+/// Show the jails' counters and the log source (from the running daemon).
+#[argh(subcommand, name = "status")]
+pub struct StatusArgs {
+    /// configuration file (UCI), for the control socket path
+    #[argh(option, short = 'c', default = "DEFAULT_CONFIG.into()")]
+    pub config: String,
+    /// control socket path (overrides the configuration)
+    #[argh(option)]
+    pub socket: Option<String>,
+    /// print one JSON object instead of text
+    #[argh(switch)]
+    pub json: bool,
+    /// only this jail
+    #[argh(positional)]
+    pub jail: Option<String>,
+}
+
+impl StatusArgs {
+    pub fn common(&self) -> Common {
+        Common {
+            config: self.config.clone(),
+            socket: self.socket.clone(),
+            json: self.json,
+        }
+    }
+}
+
+#[derive(FromArgs, Debug)]
+/// List banned addresses with their jail, remaining time and ban count.
+#[argh(subcommand, name = "list")]
+pub struct ListArgs {
+    /// configuration file (UCI), for the control socket path
+    #[argh(option, short = 'c', default = "DEFAULT_CONFIG.into()")]
+    pub config: String,
+    /// control socket path (overrides the configuration)
+    #[argh(option)]
+    pub socket: Option<String>,
+    /// print one JSON object instead of text
+    #[argh(switch)]
+    pub json: bool,
+    /// only this jail
+    #[argh(positional)]
+    pub jail: Option<String>,
+}
+
+impl ListArgs {
+    pub fn common(&self) -> Common {
+        Common {
+            config: self.config.clone(),
+            socket: self.socket.clone(),
+            json: self.json,
+        }
+    }
+}
+
+#[derive(FromArgs, Debug)]
+/// Ban an address (or IPv6 prefix) in a jail.
+#[argh(subcommand, name = "ban")]
+pub struct BanArgs {
+    /// configuration file (UCI), for the control socket path
+    #[argh(option, short = 'c', default = "DEFAULT_CONFIG.into()")]
+    pub config: String,
+    /// control socket path (overrides the configuration)
+    #[argh(option)]
+    pub socket: Option<String>,
+    /// print one JSON object instead of text
+    #[argh(switch)]
+    pub json: bool,
+    /// the jail
+    #[argh(positional)]
+    pub jail: String,
+    /// the address or prefix
+    #[argh(positional)]
+    pub addr: String,
+    /// seconds (-1 = permanent; default: the jail's bantime, escalated for repeat offenders)
+    #[argh(option)]
+    pub time: Option<i64>,
+    /// ban even an address on the jail's ignore list (never loopback or the router itself)
+    #[argh(switch)]
+    pub force: bool,
+}
+
+impl BanArgs {
+    pub fn common(&self) -> Common {
+        Common {
+            config: self.config.clone(),
+            socket: self.socket.clone(),
+            json: self.json,
+        }
+    }
+}
+
+#[derive(FromArgs, Debug)]
+/// Lift the ban of an address in every jail and forget its failures, or lift every ban.
+#[argh(subcommand, name = "unban")]
+pub struct UnbanArgs {
+    /// configuration file (UCI), for the control socket path
+    #[argh(option, short = 'c', default = "DEFAULT_CONFIG.into()")]
+    pub config: String,
+    /// control socket path (overrides the configuration)
+    #[argh(option)]
+    pub socket: Option<String>,
+    /// print one JSON object instead of text
+    #[argh(switch)]
+    pub json: bool,
+    /// the address or prefix
+    #[argh(positional)]
+    pub addr: Option<String>,
+    /// lift every ban
+    #[argh(switch)]
+    pub all: bool,
+}
+
+impl UnbanArgs {
+    pub fn common(&self) -> Common {
+        Common {
+            config: self.config.clone(),
+            socket: self.socket.clone(),
+            json: self.json,
+        }
+    }
+}
+
+#[derive(FromArgs, Debug)]
+/// Make the daemon reload its configuration (bans and history are kept).
+#[argh(subcommand, name = "reload")]
+pub struct ReloadArgs {
+    /// configuration file (UCI), for the control socket path
+    #[argh(option, short = 'c', default = "DEFAULT_CONFIG.into()")]
+    pub config: String,
+    /// control socket path (overrides the configuration)
+    #[argh(option)]
+    pub socket: Option<String>,
+    /// print one JSON object instead of text
+    #[argh(switch)]
+    pub json: bool,
+}
+
+impl ReloadArgs {
+    pub fn common(&self) -> Common {
+        Common {
+            config: self.config.clone(),
+            socket: self.socket.clone(),
+            json: self.json,
+        }
+    }
+}
+
+#[derive(FromArgs, Debug)]
+/// Print the version of this program and of the running daemon.
+#[argh(subcommand, name = "version")]
+pub struct VersionArgs {
+    /// configuration file (UCI), for the control socket path
+    #[argh(option, short = 'c', default = "DEFAULT_CONFIG.into()")]
+    pub config: String,
+    /// control socket path (overrides the configuration)
+    #[argh(option)]
+    pub socket: Option<String>,
+    /// print one JSON object instead of text
+    #[argh(switch)]
+    pub json: bool,
+}
+
+impl VersionArgs {
+    pub fn common(&self) -> Common {
+        Common {
+            config: self.config.clone(),
+            socket: self.socket.clone(),
+            json: self.json,
+        }
+    }
 }

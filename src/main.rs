@@ -12,6 +12,12 @@ fn main() {
         Verb::Run(a) => cmd::run::run(a),
         Verb::Check(a) => cmd::check::run(a),
         Verb::Test(a) => cmd::test::run(a),
+        Verb::Status(a) => cmd::ctl::status(a),
+        Verb::List(a) => cmd::ctl::list(a),
+        Verb::Ban(a) => cmd::ctl::ban(a),
+        Verb::Unban(a) => cmd::ctl::unban(a),
+        Verb::Reload(a) => cmd::ctl::reload(a),
+        Verb::Version(a) => cmd::ctl::version(a),
     };
     std::process::exit(code);
 }

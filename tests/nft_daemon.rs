@@ -219,3 +219,48 @@ fn ten_thousand_bans_are_reinstalled_in_one_go() {
         t0.elapsed()
     );
 }
+
+#[test]
+fn reload_with_renamed_sets_moves_the_bans() {
+    if !enter("reload_with_renamed_sets_moves_the_bans") {
+        return;
+    }
+    load(&fw4_ruleset("wan0", true));
+    let mut lj = Logjail::start("rename", "", "\toption bantime '1h'");
+    feed_all(&mut lj, &failures("203.0.113.9:4242", 5));
+    assert!(
+        wait_for(5 * SEC, || element("fw4", "logjail_v4", "203.0.113.9").is_some()).is_some(),
+        "{}",
+        lj.log()
+    );
+    nft_common::daemon::config(
+        &lj.dir,
+        "\toption set_v4 'jail4'\n\toption set_v6 'jail6'",
+        "\toption bantime '1h'",
+    );
+    let out = std::process::Command::new(nft_common::daemon::LOGJAIL)
+        .args(["reload", "--socket"])
+        .arg(lj.dir.join("sock"))
+        .output()
+        .expect("logjail reload");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let moved = wait_for(5 * SEC, || {
+        element("fw4", "jail4", "203.0.113.9").is_some()
+            && element("fw4", "logjail_v4", "203.0.113.9").is_none()
+    });
+    assert!(
+        moved.is_some(),
+        "jail4: {:?}\n{}",
+        elements("fw4", "jail4"),
+        lj.log()
+    );
+    let e = element("fw4", "jail4", "203.0.113.9").expect("moved");
+    assert!(expires(&e).expect("timeout") > Duration::from_secs(3500), "{e}");
+    // New bans go to the new set.
+    feed_all(&mut lj, &failures("198.51.100.7:4000", 5));
+    assert!(
+        wait_for(5 * SEC, || element("fw4", "jail4", "198.51.100.7").is_some()).is_some(),
+        "{}",
+        lj.log()
+    );
+}

@@ -1,5 +1,8 @@
 //! One module per CLI verb. Each `run` returns the process exit code.
 
 pub mod check;
+pub mod ctl;
 pub mod run;
+pub mod show;
+pub mod startup;
 pub mod test;

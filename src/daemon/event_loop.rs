@@ -4,11 +4,17 @@
 //! Signals arrive through a `signalfd` (they are blocked for normal delivery), so a signal is
 //! just another readable descriptor and never interrupts half-done work: `SIGTERM`/`SIGINT`
 //! end the loop, `SIGHUP` asks the caller to reload.
+//!
+//! The loop also serves the control socket (a client asking for a reload ends the loop with
+//! [`Exit::Reload`] too; the caller answers it) and has the state [`Keeper`] write what is due.
 
 use super::{Daemon, Now};
 use crate::clock;
+use crate::control::handle::handle;
+use crate::control::server::Server;
 use crate::firewall::Firewall;
 use crate::source::{Source, Status};
+use crate::state::keeper::Keeper;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
@@ -40,8 +46,21 @@ pub fn signals() -> nix::Result<SignalFd> {
     SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
 }
 
-/// Runs until a signal or the end of standard input.
-pub fn run(daemon: &mut Daemon, source: &mut Source, fw: &mut dyn Firewall, sig: &SignalFd) -> Exit {
+/// What the loop serves besides lines: the control socket and the state file.
+#[derive(Default)]
+pub struct Services {
+    pub control: Option<Server>,
+    pub keeper: Option<Keeper>,
+}
+
+/// Runs until a signal, a reload request or the end of standard input.
+pub fn run(
+    daemon: &mut Daemon,
+    source: &mut Source,
+    fw: &mut dyn Firewall,
+    sig: &SignalFd,
+    svc: &mut Services,
+) -> Exit {
     let mut zone_checked_ms = None;
     loop {
         let now_ms = clock::mono_ms();
@@ -54,13 +73,16 @@ pub fn run(daemon: &mut Daemon, source: &mut Source, fw: &mut dyn Firewall, sig:
         let (ready_src, ready_sig, ready_fw) = {
             let src_fd = source.fd();
             let fw_borrowed = fw.event_fd();
-            let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(3);
+            let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(12);
             fds.push(PollFd::new(sig.as_fd(), PollFlags::POLLIN));
             if let Some(fd) = src_fd {
                 fds.push(PollFd::new(fd, PollFlags::POLLIN));
             }
             if let Some(fd) = fw_borrowed {
                 fds.push(PollFd::new(fd, PollFlags::POLLIN));
+            }
+            if let Some(ctl) = &svc.control {
+                ctl.poll_fds(&mut fds);
             }
             let wait = source
                 .next_deadline_ms()
@@ -114,7 +136,21 @@ pub fn run(daemon: &mut Daemon, source: &mut Source, fw: &mut dyn Firewall, sig:
                 Err(e) => log::error!("firewall events: {e}"),
             }
         }
-        daemon.tick(Now::read(), fw);
+        let mut reload = false;
+        if let Some(ctl) = svc.control.as_mut() {
+            let now = Now::read();
+            let src: &Source = source;
+            reload = ctl.service(now.mono_ms, &mut |req| handle(req, daemon, fw, src, now));
+        }
+        let now = Now::read();
+        daemon.tick(now, fw);
+        if let Some(k) = svc.keeper.as_mut() {
+            k.tick(daemon, now);
+        }
+        if reload {
+            log::info!("reload asked on the control socket");
+            return Exit::Reload;
+        }
     }
 }
 

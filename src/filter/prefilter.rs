@@ -22,6 +22,8 @@ pub struct Prefilter {
     prefix: Option<Box<[u8]>>,
     /// The message must contain this somewhere.
     needle: Option<Box<[u8]>>,
+    /// Offset of the needle's least common byte ([`rarest`]), the one the search scans for.
+    rare: usize,
 }
 
 impl Prefilter {
@@ -42,6 +44,7 @@ impl Prefilter {
             });
         Prefilter {
             prefix: prefix.map(|p| p.into_bytes().into_boxed_slice()),
+            rare: needle.map_or(0, |n| rarest(n.as_bytes())),
             needle: needle.map(|n| n.clone().into_bytes().into_boxed_slice()),
         }
     }
@@ -55,24 +58,58 @@ impl Prefilter {
             }
         }
         match &self.needle {
-            Some(n) => find(hay, n).is_some(),
+            Some(n) => find_by(hay, n, self.rare).is_some(),
             None => true,
         }
     }
 }
 
-/// Position of `needle` in `hay`: first-byte memchr, then compare.
+/// Position of `needle` in `hay`: memchr for the needle's least common byte, then compare.
 pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let (&first, rest) = needle.split_first()?;
-    let mut at = 0;
-    while at + needle.len() <= hay.len() {
-        let i = at + memchr(first, &hay[at..hay.len() - rest.len()])?;
-        if hay[i + 1..].starts_with(rest) {
-            return Some(i);
+    find_by(hay, needle, rarest(needle))
+}
+
+/// [`find`], scanning for `needle[rare]`. Scanning for the first byte made needles such as
+/// ` from ` stop at every word of every message (measured: the prefilter was a third of the
+/// instructions of `logjail test sshd` on a syslog log).
+fn find_by(hay: &[u8], needle: &[u8], rare: usize) -> Option<usize> {
+    let &b = needle.get(rare)?;
+    let after = needle.len() - rare - 1; // needle bytes after the scanned one
+    let mut at = rare;
+    while at + after < hay.len() {
+        let i = at + memchr(b, &hay[at..hay.len() - after])?;
+        let start = i - rare;
+        if hay[start..].starts_with(needle) {
+            return Some(start);
         }
         at = i + 1;
     }
     None
+}
+
+/// Offset of the byte of `needle` least likely in a log message (the first of equals).
+fn rarest(needle: &[u8]) -> usize {
+    let mut best = 0;
+    for (i, &b) in needle.iter().enumerate() {
+        if commonness(b) < commonness(needle[best]) {
+            best = i;
+        }
+    }
+    best
+}
+
+/// A rough rank of how often a byte occurs in log messages: the space and the frequent
+/// lower-case letters first, upper case and punctuation last.
+fn commonness(b: u8) -> u8 {
+    match b {
+        b' ' => 9,
+        b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' => 8,
+        b'h' | b'l' | b'd' | b'c' | b'u' | b'm' => 7,
+        b'a'..=b'z' => 6,
+        b'0'..=b'9' | b'.' | b':' => 5,
+        b'A'..=b'Z' => 3,
+        _ => 2,
+    }
 }
 
 struct Run {
@@ -268,6 +305,21 @@ mod tests {
     }
 
     #[test]
+    fn find_agrees_with_a_naive_search() {
+        let naive = |h: &[u8], n: &[u8]| h.windows(n.len()).position(|w| w == n);
+        let mut x: u32 = 99;
+        let mut next = || {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            b" fA:r"[(x >> 16) as usize % 5]
+        };
+        for _ in 0..20_000 {
+            let hay: Vec<u8> = (0..(next() % 23)).map(|_| next()).collect();
+            let needle: Vec<u8> = (0..1 + next() % 4).map(|_| next()).collect();
+            assert_eq!(find(&hay, &needle), naive(&hay, &needle), "{hay:?} {needle:?}");
+        }
+    }
+
+    #[test]
     fn find_finds_every_position() {
         let hay = b"aaab aab ab abab";
         assert_eq!(find(hay, b"ab"), Some(2));
@@ -276,5 +328,14 @@ mod tests {
         assert_eq!(find(b"ab", b"abc"), None);
         assert_eq!(find(b"xyz", b"z"), Some(2));
         assert_eq!(find(b"", b"z"), None);
+        // The scanned byte is not the first: ` from ` is searched by its `f`.
+        assert_eq!(rarest(b" from "), 1);
+        assert_eq!(find(b"a from b from c", b" from "), Some(1));
+        assert_eq!(find(b"from x", b" from "), None);
+        assert_eq!(find(b" from", b" from "), None);
+        assert_eq!(find(b"x from  from ", b" from "), Some(1));
+        assert_eq!(rarest(b"user Root"), 5);
+        assert_eq!(find(b"Root user Root", b"user Root"), Some(5));
+        assert_eq!(find(b"user Roo", b"user Root"), None);
     }
 }

@@ -124,12 +124,15 @@ struct Failures {
     head: u8,
 }
 
-#[derive(Clone, Copy)]
-struct Offender {
-    bans: u32,
-    last: Option<u32>,
+/// A repeat offender's record, as saved and restored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Offender {
+    /// Bans so far.
+    pub bans: u32,
+    /// Duration of the last ban; `None` = permanent.
+    pub last: Option<u32>,
     /// End of the last ban (or its start, for a permanent one).
-    until: i64,
+    pub until: i64,
 }
 
 /// Table capacities of one jail.
@@ -341,6 +344,26 @@ impl Jail {
             self.stats.evicted_bans += 1;
         }
         self.next_end = self.next_end.min(d.end().unwrap_or(i64::MAX));
+    }
+
+    /// Restores a repeat-offender record from saved state (kept unless one is there already).
+    pub fn restore_offender(&mut self, host: Host, o: Offender) {
+        if self.offenders.contains(&host) {
+            return;
+        }
+        if self.offenders.insert(host, o).is_some() {
+            self.stats.evicted_offenders += 1;
+        }
+    }
+
+    /// Repeat-offender records, most recent first.
+    pub fn offenders(&self) -> impl Iterator<Item = (&Host, &Offender)> + '_ {
+        self.offenders.iter()
+    }
+
+    /// How many bans are active.
+    pub fn banned(&self) -> usize {
+        self.bans.len()
     }
 
     /// Active bans, most recent first.

@@ -1,7 +1,7 @@
 //! Jails: failure counting in fixed-size tables and ban decisions.
 
 pub mod capacity {
-    //! Table capacities. Each jail's tables are allocated once at start with the configured
+    //! Table capacities. Each jail's tables are sized once at start with the configured
     //! capacity, never grow, and evict their least recently seen entry when full.
 
     /// Hosts with failures inside `findtime`, per jail.
@@ -18,11 +18,12 @@ pub mod capacity {
 }
 
 mod judge;
+pub mod recidive;
 pub mod table;
 #[cfg(test)]
 mod tests;
 
-pub use judge::{Capacity, Decision, Jail, Params, Stats, Verdict, OFFENDER_MEMORY};
+pub use judge::{Capacity, Decision, Jail, Offender, Params, Stats, Verdict, OFFENDER_MEMORY};
 
 use crate::addr::Host;
 
