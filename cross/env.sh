@@ -1,0 +1,110 @@
+# shellcheck shell=sh disable=SC2034
+# Sourced by the other cross/ scripts: selects Debian's Rust toolchain and the zig linker
+# explicitly, so rustup's toolchain stays the default for everything else on the machine.
+#
+#   rustc-web, cargo-web, rust-web-src (Debian, bookworm-security: Rust 1.96 and its source)
+#   qemu-user                         (Debian: qemu-mips, qemu-mipsel, qemu-arm, qemu-aarch64)
+#   ziglang, cargo-zigbuild           (PyPI, in a venv under $LOGJAIL_CROSS_HOME)
+#
+# std is built from source for every target (-Zbuild-std), which is why the toolchain needs
+# RUSTC_BOOTSTRAP=1 and the matching rust-web-src: neither rustup (no network for std
+# downloads here) nor Debian ships a prebuilt std for the router targets.
+
+LOGJAIL_ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
+LOGJAIL_CROSS_HOME=${LOGJAIL_CROSS_HOME:-/opt/logjail-cross}
+LOGJAIL_CROSS_TARGET_DIR=${LOGJAIL_CROSS_TARGET_DIR:-$LOGJAIL_ROOT/target/cross}
+LOGJAIL_CARGO_CONFIG=$LOGJAIL_ROOT/cross/cargo-config.toml
+
+# Versions measured to work together; install-deps.sh installs exactly these.
+ZIGLANG_VERSION=0.17.1
+CARGO_ZIGBUILD_VERSION=0.24.1
+# Debian's toolchain must be at least this new (older std sources do not build with it).
+RUST_MIN_MINOR=96
+
+# The five release targets: router CPUs first.
+LOGJAIL_TARGETS="mips-unknown-linux-musl mipsel-unknown-linux-musl armv7-unknown-linux-musleabihf aarch64-unknown-linux-musl x86_64-unknown-linux-musl"
+
+# Debian's cargo and rustc, never rustup's proxies; the venv for cargo-zigbuild and zig.
+PATH=$LOGJAIL_CROSS_HOME/venv/bin:/usr/bin:/bin:$PATH
+RUSTC=/usr/bin/rustc
+RUSTDOC=/usr/bin/rustdoc
+CARGO=/usr/bin/cargo
+RUSTC_BOOTSTRAP=1
+CARGO_TARGET_DIR=$LOGJAIL_CROSS_TARGET_DIR
+export PATH RUSTC RUSTDOC CARGO RUSTC_BOOTSTRAP CARGO_TARGET_DIR
+unset RUSTUP_TOOLCHAIN RUSTC_WRAPPER RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_TARGET 2>/dev/null || true
+
+# xcargo SUBCOMMAND ARGS...: cargo-zigbuild with the cross configuration.
+xcargo() {
+	sub=$1
+	shift
+	(cd "$LOGJAIL_ROOT" && cargo-zigbuild "$sub" --config "$LOGJAIL_CARGO_CONFIG" "$@")
+}
+
+# qemu_for TARGET: the qemu-user binary that runs TARGET's executables (empty for x86_64).
+qemu_for() {
+	case $1 in
+	mips-*) echo qemu-mips ;;
+	mipsel-*) echo qemu-mipsel ;;
+	armv7-*) echo qemu-arm ;;
+	aarch64-*) echo qemu-aarch64 ;;
+	*) echo "" ;;
+	esac
+}
+
+# release_bin TARGET: path of the stripped static release binary.
+release_bin() {
+	echo "$LOGJAIL_CROSS_TARGET_DIR/$1/release/logjail"
+}
+
+# build_release TARGET...: static, size-optimised release binaries (std rebuilt with
+# panic=abort and optimize_for_size, as the release profile wants).
+build_release() {
+	for t in "$@"; do
+		set -- "$@" --target "$t"
+		shift
+	done
+	xcargo build --release "$@" \
+		-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
+}
+
+# run_on TARGET BINARY ARGS...: runs a target binary under its qemu.
+run_on() {
+	q=$(qemu_for "$1")
+	shift
+	$q "$@"
+}
+
+# smoke TARGET: runs the release binary under qemu: `--version`, and `test --json dropbear`
+# on cross/sample/dropbear.log, whose report must count exactly the real failures.
+smoke() {
+	bin=$(release_bin "$1")
+	version=$(run_on "$1" "$bin" --version)
+	echo "$1: $version"
+	case $version in
+	"logjail "[0-9]*) ;;
+	*) echo "smoke: unexpected --version output from $1: $version" >&2 && return 1 ;;
+	esac
+	report=$(run_on "$1" "$bin" test --json dropbear "$LOGJAIL_ROOT/cross/sample/dropbear.log") || {
+		echo "smoke: $1: 'logjail test dropbear' failed" >&2
+		return 1
+	}
+	echo "$1: $report"
+	# Three failures from 203.0.113.7, one from 2001:db8:5::/64; the successful login and
+	# the uhttpd line that merely looks like dropbear's are not counted.
+	for want in '"lines":7' '"matched":4' '"203.0.113.7":3' '"2001:db8:5::'; do
+		case $report in
+		*"$want"*) ;;
+		*) echo "smoke: $1: 'logjail test dropbear' report lacks $want" >&2 && return 1 ;;
+		esac
+	done
+	for unwanted in 192.0.2.1 198.51.100.4; do
+		case $report in
+		*"$unwanted"*) echo "smoke: $1: $unwanted must not be counted" >&2 && return 1 ;;
+		esac
+	done
+}
+
+step() {
+	printf '\n==> %s\n' "$*" >&2
+}
