@@ -1,7 +1,9 @@
 //! sshguard's parser corpus (`shared/conformance/sshguard-parser-tests.txt`, format in
-//! `shared/README.md`) against the built-in `sshd` (service 100) and `dropbear` (101) filters,
-//! through the real pipeline: `line::parse`, program dispatch, `Filter::check`. Entries marked
-//! `*` (no attack) in the SSH and Dropbear sections must give no match.
+//! `shared/README.md`) against every built-in filter that covers one of its services, through
+//! the real pipeline: `line::parse`, program dispatch, `Filter::check`. [`SERVICES`] maps
+//! sshguard's service codes to our filters; entries marked `*` (no attack) in a section must
+//! give no match from that section's filters. Services the corpus has and no filter covers are
+//! counted and printed, not tested.
 //!
 //! Every disagreement must be listed in [`KNOWN`] with its reason, so the test fails on a
 //! regression and on a new corpus entry nobody looked at; an entry that starts to agree (say,
@@ -20,6 +22,32 @@ macro_rules! say {
 }
 
 const CORPUS: &str = "conformance/sshguard-parser-tests.txt";
+
+/// sshguard service code, the filter that covers it.
+const SERVICES: &[(&str, &str)] = &[
+    ("100", "sshd"),
+    ("101", "dropbear"),
+    ("210", "dovecot"),
+    ("260", "postfix-sasl"),
+    ("310", "proftpd"),
+    ("330", "vsftpd"),
+    ("400", "openvpn"),
+    ("410", "openvpn"),
+];
+
+/// Corpus section (top level, or the mail/ftp sub-section), the filters its `*` entries must
+/// not match.
+const NEGATIVE: &[(&str, &[&str])] = &[
+    ("SSH", &["sshd"]),
+    ("Dropbear", &["dropbear"]),
+    ("Mail", &["dovecot", "postfix-sasl"]),
+    ("FTP", &["proftpd", "vsftpd"]),
+    ("OpenVPN", &["openvpn"]),
+    (
+        "Web",
+        &["nginx-http-auth", "nginx-limit-req", "lighttpd-auth", "luci"],
+    ),
+];
 
 /// Deliberate differences: a fragment of the corpus line, and why.
 const KNOWN: &[(&str, &str)] = &[
@@ -51,6 +79,38 @@ const KNOWN: &[(&str, &str)] = &[
     (
         "Timeout before authentication for connection",
         "FreeBSD patch, not OpenSSH",
+    ),
+    // Filter decisions for the services added with the filter library: each filter matches
+    // authentication failures only (see the filter headers), where sshguard also scores other
+    // misbehaviour of the same daemon.
+    (
+        "pam_unix(dovecot:auth)",
+        "dovecot: the PAM line; the login process logs the same failure with rip=",
+    ),
+    (
+        "non-SMTP command from",
+        "postfix-sasl: a protocol error, not an authentication failure",
+    ),
+    (
+        "lost connection after",
+        "postfix-sasl: a client that left; its failed AUTH has its own line",
+    ),
+    ("postgrey[", "postfix-sasl: greylisting, not authentication"),
+    (
+        "postfix/postscreen[",
+        "postfix-sasl: postscreen's pre-greeting tests, not authentication",
+    ),
+    (
+        "XYZ no such user XYZ",
+        "proftpd: not mod_auth.c's shape (\"(NAME[ADDR]) - USER x: no such user found from\")",
+    ),
+    (
+        "XYZ FAIL LOGIN: Client",
+        "vsftpd: logging.c writes \"[USER] \" (and in its file the date and \"[pid N] \") first; anchored on it",
+    ),
+    (
+        "port-share-redirect",
+        "openvpn: a non-VPN client handed to the port-share server, not a failure",
     ),
     // Line formats line.rs does not split into program and message (no program, so the whole
     // line is the message and the anchored failregex does not match it).
@@ -97,11 +157,13 @@ struct Entry {
     line: String,
     /// `None` for "must not match".
     addr: Option<String>,
+    /// The filter that must give `addr`.
     service: &'static str,
 }
 
-/// The entries for sshd and dropbear, with the section each `*` entry sits in.
-fn entries(text: &str) -> Vec<Entry> {
+/// The entries our filters cover, and per sshguard service code the number of entries no
+/// filter covers.
+fn entries(text: &str) -> (Vec<Entry>, Vec<(String, usize)>) {
     let mut sections: Vec<String> = Vec::new();
     let mut body = Vec::new();
     for l in text.lines() {
@@ -116,28 +178,45 @@ fn entries(text: &str) -> Vec<Entry> {
         }
         if !l.trim().is_empty() {
             body.push((l, sections.first().cloned().unwrap_or_default()));
+            // The FTP section closes on its last `M` line: "M }}}".
+            if l.contains("}}}") {
+                sections.pop();
+            }
         }
     }
     assert_eq!(body.len() % 3, 0, "corpus is not in triples");
     let mut out = Vec::new();
+    let mut uncovered: Vec<(String, usize)> = Vec::new();
     for t in body.chunks(3) {
         let ((line, section), (expect, _), (m, _)) = (&t[0], &t[1], &t[2]);
         assert!(m.starts_with('M'), "triple for {line:?} does not end in M");
         let f: Vec<&str> = expect.split_whitespace().collect();
-        let (service, addr) = match f.as_slice() {
-            ["100", a, ..] => ("sshd", Some(a.to_string())),
-            ["101", a, ..] => ("dropbear", Some(a.to_string())),
-            ["*"] if section == "SSH" => ("sshd", None),
-            ["*"] if section == "Dropbear" => ("dropbear", None),
-            _ => continue,
-        };
-        out.push(Entry {
-            line: line.to_string(),
-            addr,
-            service,
-        });
+        match f.as_slice() {
+            ["*"] => {
+                let filters = NEGATIVE.iter().find(|(s, _)| s == section);
+                for service in filters.map_or(&[][..], |(_, f)| f) {
+                    out.push(Entry {
+                        line: line.to_string(),
+                        addr: None,
+                        service,
+                    });
+                }
+            }
+            [code, a, ..] => match SERVICES.iter().find(|(c, _)| c == code) {
+                Some((_, service)) => out.push(Entry {
+                    line: line.to_string(),
+                    addr: Some(a.to_string()),
+                    service,
+                }),
+                None => match uncovered.iter_mut().find(|(c, _)| c == code) {
+                    Some((_, n)) => *n += 1,
+                    None => uncovered.push((code.to_string(), 1)),
+                },
+            },
+            _ => {}
+        }
     }
-    out
+    (out, uncovered)
 }
 
 fn verdict(f: &Filter, raw: &str) -> Option<String> {
@@ -154,18 +233,26 @@ fn sshguard_corpus_agreement() {
         return;
     };
     let text = std::fs::read_to_string(&path).unwrap();
-    let entries = entries(&text);
+    let (entries, uncovered) = entries(&text);
     let dir = Path::new("/nonexistent");
     say!("conformance against {}", path.display());
     say!(
-        "{:<10} {:>7} {:>7} {:>8}",
+        "{:<16} {:>7} {:>7} {:>8}",
         "service",
         "entries",
         "agree",
         "percent"
     );
     let mut unexplained = Vec::new();
-    for service in ["sshd", "dropbear"] {
+    let mut services: Vec<&str> = SERVICES.iter().map(|(_, f)| *f).collect();
+    services.extend(NEGATIVE.iter().flat_map(|(_, f)| f.iter().copied()));
+    services.dedup();
+    let mut seen = Vec::new();
+    for service in services {
+        if seen.contains(&service) {
+            continue;
+        }
+        seen.push(service);
         let f = filter::load(service, dir).unwrap();
         let mine: Vec<&Entry> = entries.iter().filter(|e| e.service == service).collect();
         let mut agree = 0;
@@ -189,12 +276,15 @@ fn sshguard_corpus_agreement() {
             }
         }
         let pct = 100.0 * agree as f64 / mine.len().max(1) as f64;
-        say!("{service:<10} {:>7} {agree:>7} {pct:>7.1}%", mine.len());
+        say!("{service:<16} {:>7} {agree:>7} {pct:>7.1}%", mine.len());
         for k in known.iter().chain(&differ) {
             say!("{k}");
         }
         assert!(!mine.is_empty(), "no {service} entries in the corpus");
         unexplained.extend(differ.into_iter().map(|d| format!("{service}: {d}")));
+    }
+    for (code, n) in &uncovered {
+        say!("sshguard service {code}: {n} entries, no filter covers it");
     }
     assert!(
         unexplained.is_empty(),

@@ -333,3 +333,34 @@ fn a_second_daemon_on_the_same_socket_refuses_to_start() {
     assert_eq!(cli(&cfg, &["list"]).1.lines().count(), 2);
     assert_eq!(d.stop().0, 0);
 }
+
+#[test]
+fn manual_unban_lifts_a_recidive_ban_too() {
+    let dir = scratch("ctl-recidive");
+    let jails = format!(
+        "{}config jail 'second'\n\toption filter 'dropbear'\n\toption maxretry '2'\n\toption bantime '600'\n",
+        dropbear(2, "")
+    );
+    let cfg = config(
+        &dir,
+        "\toption recidive_maxbans '2'\n\toption recidive_bantime '1d'",
+        &jails,
+    );
+    let mut d = Daemon::start(&cfg);
+    d.feed(&failure("203.0.113.9"));
+    d.feed(&failure("203.0.113.9"));
+    // Two jails ban the same host: the second ban makes it a recidivist.
+    assert!(
+        d.wait_out("ban recidive 203.0.113.9 86400"),
+        "{}\n{}",
+        d.out(),
+        d.err()
+    );
+    let (code, out, err) = cli(&cfg, &["unban", "203.0.113.9"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("recidive"), "{out}");
+    assert!(d.wait_out("unban recidive 203.0.113.9"), "{}", d.out());
+    let (code, out, _) = cli(&cfg, &["list", "--json"]);
+    assert_eq!(code, 0);
+    assert!(!out.contains("203.0.113.9"), "{out}");
+}

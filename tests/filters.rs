@@ -89,3 +89,39 @@ fn every_builtin_filter_has_fixtures() {
         assert!(p.is_file(), "built-in filter {name} has no {}", p.display());
     }
 }
+
+/// Every line a fixture file expects an address from is another service's line to every other
+/// filter: no other built-in filter may match it (bare lines reach every filter, so a loose
+/// pattern would ban on another service's message).
+#[test]
+fn no_filter_matches_another_services_lines() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("filters");
+    let names: Vec<&str> = filter::builtin::names().collect();
+    let filters: Vec<Filter> = names
+        .iter()
+        .map(|n| filter::load(n, Path::new("/nonexistent")).unwrap())
+        .collect();
+    let mut crossed = Vec::new();
+    let mut checked = 0;
+    for name in &names {
+        let text = std::fs::read_to_string(dir.join(format!("{name}.fixtures"))).unwrap();
+        for l in text.lines().filter(|l| !l.starts_with('#')) {
+            let Some((want, line)) = l.split_once(' ') else {
+                continue;
+            };
+            if want == "none" || want == "ignored" {
+                continue;
+            }
+            let raw = unescape(line);
+            for other in filters.iter().filter(|f| f.name() != *name) {
+                checked += 1;
+                let got = verdict(other, &raw);
+                if got != "none" {
+                    crossed.push(format!("{} gives {got} on a {name} line: {line}", other.name()));
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} cross checks");
+    assert!(crossed.is_empty(), "{}", crossed.join("\n"));
+}

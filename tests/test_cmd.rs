@@ -220,3 +220,31 @@ fn the_config_names_the_filter_directory() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn all_filters_at_once_name_the_filter_of_each_match() {
+    let log = b"Bad password attempt for 'root' from 203.0.113.9:4242\n\
+                2026/11/24 10:00:01 [error] 12#12: *5 user \"admin\": password mismatch, client: 198.51.100.4, server: _, request: \"GET / HTTP/1.1\", host: \"r\"\n\
+                Nov 24 10:00:02 router mosquitto[9]: Client x (192.0.2.77) disconnected, not authorised.\n\
+                Nov 24 10:00:03 router dnsmasq[1]: DHCPACK(br-lan) 192.168.1.5 aa:bb:cc:dd:ee:ff host\n";
+    let out = logjail(&["test", "--print-matched", "all", "-"], Some(log));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    for want in [
+        "MATCH 203.0.113.9 dropbear rule 0 ",
+        "MATCH 198.51.100.4 nginx-http-auth rule 1 ",
+        "MATCH 192.0.2.77 mosquitto rule 0 ",
+        "4 read, 3 matched, 0 ignored, 1 missed",
+        "filter:  postfix-sasl (programs: postfix/*)",
+    ] {
+        assert!(s.contains(want), "{want} not in {s}");
+    }
+    let out = logjail(&["test", "--json", "dropbear,nginx-http-auth", "-"], Some(log));
+    assert_eq!(
+        text(&out.stdout),
+        "{\"lines\":4,\"matched\":2,\"ignored\":0,\"hosts\":{\"198.51.100.4\":1,\"203.0.113.9\":1}}\n"
+    );
+    let out = logjail(&["test", "dropbear,nonesuch", "-"], Some(log));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("nonesuch"), "{}", text(&out.stderr));
+}

@@ -8,6 +8,7 @@ use crate::daemon::event_loop::{self, Exit};
 use crate::daemon::{Daemon, Now};
 use crate::firewall::dryrun::DryRun;
 use crate::firewall::{Ban, Firewall};
+use crate::jail::recidive;
 use crate::source::{Source, Spec};
 use crate::{clock, logging};
 use std::path::Path;
@@ -146,7 +147,7 @@ fn load(path: &Path) -> Result<Config, config::ConfigError> {
 /// with their jail.
 fn reload(
     path: &Path,
-    old: Daemon,
+    mut old: Daemon,
     fw: &mut dyn Firewall,
     seed: u64,
     dry_run: bool,
@@ -166,6 +167,20 @@ fn reload(
         }
     };
     log::set_max_level(config.main.loglevel.max(log::max_level()));
+    for d in new.adopt_recidive(&mut old) {
+        log::info!(
+            "{}: lifting the ban of {} (recidive turned off)",
+            recidive::NAME,
+            d.host
+        );
+        if let Err(e) = fw.release(&Ban {
+            jail: recidive::NAME,
+            host: d.host,
+            timeout: None,
+        }) {
+            log::error!("{}: unban {}: {e}", recidive::NAME, d.host);
+        }
+    }
     for oj in &old.jails {
         let target = new.jails.iter().position(|j| j.name == oj.name);
         if let Some(i) = target {

@@ -1,5 +1,10 @@
 //! `logjail test FILTER LOGFILE|-`: runs one filter over a log, like fail2ban-regex.
 //!
+//! FILTER may also be several, comma-separated (`dropbear,luci`), or `all` (every built-in
+//! filter): each line then goes through every filter that applies to its program, as in the
+//! daemon, and counts once, for the first filter that matched it; `--print-matched` names the
+//! filter of each match.
+//!
 //! Lines are read with the daemon's bounded splitter, split with [`crate::line::parse`],
 //! dispatched by program exactly as the daemon does, and checked. The report counts lines read,
 //! matched and ignored, and offenders as a jail would count them: IPv4 addresses as they are,
@@ -48,18 +53,26 @@ pub fn run(args: &TestArgs) -> i32 {
     }
     let [filter_name, input] = positional.as_slice() else {
         eprintln!(
-            "usage: logjail test [-c CONFIG] [--json] [--print-missed] [--print-matched] FILTER LOGFILE|-"
+            "usage: logjail test [-c CONFIG] [--json] [--print-missed] [--print-matched] FILTER[,FILTER...]|all LOGFILE|-"
         );
         eprintln!("       logjail test --list");
         return 1;
     };
-    let filter = match filter::load(filter_name, &dir) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("logjail test: {e}");
-            return 1;
-        }
+    let names: Vec<&str> = if *filter_name == "all" {
+        filter::builtin::names().collect()
+    } else {
+        filter_name.split(',').filter(|n| !n.is_empty()).collect()
     };
+    let mut filters = Vec::with_capacity(names.len());
+    for name in names {
+        match filter::load(name, &dir) {
+            Ok(f) => filters.push(f),
+            Err(e) => {
+                eprintln!("logjail test: {e}");
+                return 1;
+            }
+        }
+    }
     let reader: Box<dyn Read> = if *input == "-" {
         Box::new(io::stdin().lock())
     } else {
@@ -75,7 +88,7 @@ pub fn run(args: &TestArgs) -> i32 {
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
     let trace: &mut dyn Write = if opts.json { &mut err } else { &mut out };
-    let report = match scan(&filter, reader, crate::clock::wall(), &opts, trace) {
+    let report = match scan(&filters, reader, crate::clock::wall(), &opts, trace) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("logjail test: {input}: {e}");
@@ -85,7 +98,7 @@ pub fn run(args: &TestArgs) -> i32 {
     let text = if opts.json {
         report.json()
     } else {
-        report.text(&filter)
+        report.text(&filters)
     };
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => 0,
@@ -121,8 +134,8 @@ fn list() -> i32 {
     for name in filter::builtin::names() {
         let text = filter::builtin::text(name).unwrap_or_default();
         match Filter::parse(name, text) {
-            Ok(f) => println!("{name:<12} programs: {}", f.programs().join(" ")),
-            Err(e) => println!("{name:<12} broken: {e}"),
+            Ok(f) => println!("{name:<16} programs: {}", f.programs().join(" ")),
+            Err(e) => println!("{name:<16} broken: {e}"),
         }
     }
     0
@@ -193,13 +206,15 @@ impl Report {
         s
     }
 
-    pub fn text(&self, filter: &Filter) -> String {
+    pub fn text(&self, filters: &[Filter]) -> String {
         let mut s = String::new();
-        let programs = match filter.programs() {
-            [] => "any".to_owned(),
-            p => p.join(" "),
-        };
-        let _ = writeln!(s, "filter:  {} (programs: {programs})", filter.name());
+        for filter in filters {
+            let programs = match filter.programs() {
+                [] => "any".to_owned(),
+                p => p.join(" "),
+            };
+            let _ = writeln!(s, "filter:  {} (programs: {programs})", filter.name());
+        }
         let missed = self.lines - self.matched - self.ignored;
         let _ = writeln!(
             s,
@@ -223,9 +238,11 @@ impl Report {
     }
 }
 
-/// Runs `filter` over every line of `input`. `trace` receives the `--print-*` lines.
+/// Runs `filters` over every line of `input`: each line is parsed once and checked by every
+/// filter that applies to its program; it counts once, as the first match (or ignore) found
+/// it. `trace` receives the `--print-*` lines; with more than one filter they name it.
 pub fn scan(
-    filter: &Filter,
+    filters: &[Filter],
     mut input: impl Read,
     now: i64,
     args: &Options,
@@ -233,29 +250,42 @@ pub fn scan(
 ) -> io::Result<Report> {
     let mut report = Report::new();
     let mut lines = Lines::new();
+    let named = filters.len() > 1;
     let mut one = |raw: &[u8], report: &mut Report| -> io::Result<()> {
         report.lines += 1;
-        let outcome = filter.check_line(&crate::line::parse(raw, now));
-        match outcome {
-            Outcome::Match(m) => {
+        let line = crate::line::parse(raw, now);
+        let mut first: Option<Outcome> = None;
+        for filter in filters {
+            let outcome = filter.check_line(&line);
+            let by = if named { filter.name() } else { "" };
+            let sp = if named { " " } else { "" };
+            match outcome {
+                Outcome::Match(m) => {
+                    if args.print_matched {
+                        let rule = filter.rule(m.rule).unwrap_or("");
+                        let raw = String::from_utf8_lossy(raw);
+                        writeln!(trace, "MATCH {}{sp}{by} rule {} `{rule}` | {raw}", m.addr, m.rule)?;
+                    }
+                }
+                Outcome::Ignored => {
+                    if args.print_matched {
+                        writeln!(trace, "IGNORED{sp}{by} | {}", String::from_utf8_lossy(raw))?;
+                    }
+                }
+                Outcome::NoMatch => continue,
+            }
+            first.get_or_insert(outcome);
+        }
+        match first {
+            Some(Outcome::Match(m)) => {
                 report.matched += 1;
                 report.count(Host::new(m.addr, V6_PREFIX));
-                if args.print_matched {
-                    let rule = filter.rule(m.rule).unwrap_or("");
-                    let raw = String::from_utf8_lossy(raw);
-                    writeln!(trace, "MATCH {} rule {} `{rule}` | {raw}", m.addr, m.rule)?;
-                }
             }
-            Outcome::Ignored => {
-                report.ignored += 1;
-                if args.print_matched {
-                    writeln!(trace, "IGNORED | {}", String::from_utf8_lossy(raw))?;
-                }
-            }
-            Outcome::NoMatch if args.print_missed => {
+            Some(Outcome::Ignored) => report.ignored += 1,
+            _ if args.print_missed => {
                 writeln!(trace, "MISS | {}", String::from_utf8_lossy(raw))?;
             }
-            Outcome::NoMatch => {}
+            _ => {}
         }
         Ok(())
     };
@@ -284,7 +314,7 @@ mod tests {
 
     fn run_on(filter: &str, log: &str) -> Report {
         let f = Filter::parse("t", filter).unwrap();
-        scan(&f, log.as_bytes(), 0, &Options::default(), &mut io::sink()).unwrap()
+        scan(&[f], log.as_bytes(), 0, &Options::default(), &mut io::sink()).unwrap()
     }
 
     #[test]
@@ -298,6 +328,35 @@ mod tests {
             r.json(),
             "{\"lines\":6,\"matched\":4,\"ignored\":1,\"hosts\":{\"1.2.3.4\":2,\"2001:db8:bad::/64\":2}}\n"
         );
+    }
+
+    #[test]
+    fn several_filters_count_each_line_once_and_name_the_filter() {
+        let a = Filter::parse("a", "failregex ^bad <HOST>$").unwrap();
+        let b = Filter::parse("b", "failregex ^(?:bad|worse) <HOST>$").unwrap();
+        let opts = Options {
+            print_matched: true,
+            print_missed: true,
+            ..Options::default()
+        };
+        let mut trace = Vec::new();
+        let r = scan(
+            &[a, b],
+            &b"bad 1.2.3.4\nworse 5.6.7.8\nfine\n"[..],
+            0,
+            &opts,
+            &mut trace,
+        )
+        .unwrap();
+        assert_eq!((r.lines, r.matched, r.ignored), (3, 2, 0));
+        let t = String::from_utf8(trace).unwrap();
+        assert!(
+            t.contains("MATCH 1.2.3.4 a rule 0 `^bad <HOST>$` | bad 1.2.3.4"),
+            "{t}"
+        );
+        assert!(t.contains("MATCH 1.2.3.4 b rule 0 "), "{t}");
+        assert!(t.contains("MATCH 5.6.7.8 b rule 0 "), "{t}");
+        assert!(t.contains("MISS | fine"), "{t}");
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct Main {
     pub standalone: bool,
     /// Addresses never banned by any jail.
     pub ignoreip: Vec<Cidr>,
+    /// `recidive_maxbans` (and findtime, bantime): a host banned this often across all jails
+    /// gets the long ban of the `recidive` pseudo-jail. `None`: off (the default).
+    pub recidive: Option<crate::jail::recidive::Params>,
 }
 
 impl Default for Main {
@@ -56,6 +59,7 @@ impl Default for Main {
             set_v6: "logjail_v6".into(),
             standalone: false,
             ignoreip: Vec::new(),
+            recidive: None,
         }
     }
 }

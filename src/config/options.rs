@@ -188,6 +188,8 @@ pub fn main_section(file: &str, s: &Section, warnings: &mut Vec<String>) -> Resu
     let sc = Scope { file, label };
     let mut m = Main::default();
     let (mut v4_line, mut v6_line) = (s.line, s.line);
+    let mut recidive = crate::jail::recidive::Params::default();
+    let mut recidive_on = false;
     for (name, v) in fold(&s.items) {
         match name {
             "source" => m.source = sc.text(&v)?,
@@ -227,9 +229,24 @@ pub fn main_section(file: &str, s: &Section, warnings: &mut Vec<String>) -> Resu
             "set_v6" => (m.set_v6, v6_line) = (sc.nft_name(&v)?, sc.one(&v)?.line),
             "standalone" => m.standalone = sc.boolean(&v)?,
             "ignoreip" => m.ignoreip = sc.cidrs(&v)?,
+            "recidive_maxbans" => {
+                recidive.maxbans = sc.num(&v, 0, crate::jail::recidive::MAX_MAXBANS)?;
+                recidive_on = recidive.maxbans > 0;
+                if recidive.maxbans == 1 {
+                    let item = sc.one(&v)?;
+                    let what = format!(
+                        "recidive_maxbans in {} must be 0 (off) or at least 2: one ban is every banned host",
+                        sc.label
+                    );
+                    return Err(invalid(file, item.line, what));
+                }
+            }
+            "recidive_findtime" => recidive.findtime = sc.duration(&v, false)?.0.unwrap_or(1),
+            "recidive_bantime" => recidive.bantime = sc.duration(&v, true)?.0,
             _ => sc.unknown(name, &v, warnings),
         }
     }
+    m.recidive = recidive_on.then_some(recidive);
     if m.set_v4 == m.set_v6 {
         let what = format!(
             "set_v4 and set_v6 in {} name the same set '{}'",

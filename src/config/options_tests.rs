@@ -299,3 +299,44 @@ fn every_error_names_its_line() {
         );
     }
 }
+
+#[test]
+fn recidive_is_off_by_default_and_set_by_maxbans() {
+    use crate::jail::recidive::Params;
+    let m = ok("config logjail 'main'\nconfig jail x").config.main;
+    assert_eq!(m.recidive, None);
+    let m = ok("config logjail 'main'
+        option recidive_maxbans '3'
+        option recidive_findtime '1h'
+        option recidive_bantime '-1'
+    config jail x")
+    .config
+    .main;
+    let want = Params {
+        maxbans: 3,
+        findtime: 3600,
+        bantime: None,
+    };
+    assert_eq!(m.recidive, Some(want));
+    let m = ok("config logjail 'main'\n option recidive_maxbans '5'\nconfig jail x")
+        .config
+        .main;
+    assert_eq!(m.recidive, Some(Params::default()));
+    let m = ok(
+        "config logjail 'main'\n option recidive_maxbans '0'\n option recidive_bantime '2d'\nconfig jail x",
+    )
+    .config
+    .main;
+    assert_eq!(m.recidive, None);
+    assert!(
+        error("config logjail 'main'\n option recidive_maxbans '1'\nconfig jail x").contains("at least 2")
+    );
+    assert!(
+        error("config logjail 'main'\n option recidive_maxbans '17'\nconfig jail x")
+            .contains("recidive_maxbans")
+    );
+    assert!(
+        error("config logjail 'main'\n option recidive_findtime '0'\nconfig jail x")
+            .contains("recidive_findtime")
+    );
+}

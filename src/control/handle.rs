@@ -201,5 +201,29 @@ fn unban(daemon: &mut Daemon, fw: &mut dyn Firewall, text: Option<&str>, now: No
     if !parsed_any {
         return err(format!("'{}' is not an IP address or prefix", text.unwrap_or("")));
     }
+    // A recidive ban of the same hosts goes too: the owner asked for them to be let in.
+    if let Some(r) = daemon.recidive.as_mut() {
+        let lifted: Vec<Host> = match text {
+            None => r.bans().map(|d| d.host).collect(),
+            Some(t) => match crate::addr::Cidr::parse(t) {
+                Some(c) => r.bans().filter(|d| c.overlaps(&d.host)).map(|d| d.host).collect(),
+                None => Vec::new(),
+            },
+        };
+        for h in lifted {
+            let Some(d) = r.lift(h) else { continue };
+            log::info!("{}: manual unban of {h}", crate::jail::recidive::NAME);
+            let b = Ban {
+                jail: crate::jail::recidive::NAME,
+                host: h,
+                timeout: None,
+            };
+            if let Err(e) = fw.release(&b) {
+                daemon.counters.firewall_errors += 1;
+                log::error!("{}: unban {h}: {e}", crate::jail::recidive::NAME);
+            }
+            gone.push(info(crate::jail::recidive::NAME, &d, clock));
+        }
+    }
     Response::Unbanned(gone)
 }

@@ -23,6 +23,7 @@ use crate::addr::Cidr;
 use crate::config::Config;
 use crate::filter::{self, Filter, Outcome};
 use crate::firewall::{Ban, Firewall};
+use crate::jail::recidive::{self, Recidive};
 use crate::jail::{Decision, Jail, Verdict};
 use crate::line;
 use core::fmt;
@@ -80,6 +81,8 @@ pub struct Daemon {
     /// `jails_of[i]`: indices of the jails fed by `filters[i]`.
     jails_of: Vec<Vec<usize>>,
     pub jails: Vec<Jail>,
+    /// Hosts banned often across all jails (`recidive_maxbans`); `None` when off.
+    pub recidive: Option<Recidive>,
     /// Dry run: the backend is told decided durations on the event clock.
     dry_run: bool,
     /// Latest line time seen, and the monotonic time it arrived.
@@ -151,6 +154,10 @@ impl Daemon {
             filters,
             jails_of,
             jails,
+            recidive: config
+                .main
+                .recidive
+                .map(|p| Recidive::new(p, seed.rotate_left(29))),
             dry_run,
             event: i64::MIN,
             event_arrival_ms: 0,
@@ -216,7 +223,10 @@ impl Daemon {
                 let ji = self.jails_of[fi][k];
                 let verdict = self.jails[ji].failure(m.addr, at);
                 match verdict {
-                    Verdict::Ban(d) => self.block(ji, &d, now.wall, fw),
+                    Verdict::Ban(d) => {
+                        self.block(ji, &d, now.wall, fw);
+                        self.recidive_ban(&d, now.wall, fw);
+                    }
                     Verdict::Counted { failures } => {
                         log::debug!(
                             "{}: {} failure {failures}/{}",
@@ -241,9 +251,18 @@ impl Daemon {
 
     fn expire(&mut self, now: Now, fw: &mut dyn Firewall) {
         let now = self.clock(now);
-        let Daemon { jails, counters, .. } = self;
+        let Daemon {
+            jails,
+            counters,
+            recidive,
+            ..
+        } = self;
         for j in jails.iter_mut() {
             j.expire(now, |name, d| {
+                if recidive.as_ref().is_some_and(|r| r.holds(d.host)) {
+                    log::info!("{name}: ban of {} ended; {} holds it", d.host, recidive::NAME);
+                    return;
+                }
                 log::info!("{name}: unban {}", d.host);
                 if let Err(e) = fw.release(&Ban {
                     jail: name,
@@ -254,6 +273,67 @@ impl Daemon {
                     log::error!("{name}: unban {}: {e}", d.host);
                 }
             });
+        }
+        if let Some(r) = recidive {
+            r.expire(now, |d| {
+                log::info!("{}: unban {}", recidive::NAME, d.host);
+                let ban = Ban {
+                    jail: recidive::NAME,
+                    host: d.host,
+                    timeout: None,
+                };
+                if let Err(e) = fw.release(&ban) {
+                    counters.firewall_errors += 1;
+                    log::error!("{}: unban {}: {e}", recidive::NAME, d.host);
+                }
+            });
+        }
+    }
+
+    /// On a reload, `self` (the new daemon) takes over the running recidive history and bans
+    /// of `old`, so a recidive ban is not cut short by the end of a jail's shorter one. When
+    /// the new configuration turned recidive off, returns the old recidive bans for the caller
+    /// to lift.
+    pub fn adopt_recidive(&mut self, old: &mut Daemon) -> Vec<Decision> {
+        match (self.recidive.as_mut(), old.recidive.take()) {
+            (Some(new), Some(o)) => {
+                new.adopt(o);
+                Vec::new()
+            }
+            (None, Some(o)) => o.bans().copied().collect(),
+            (_, None) => Vec::new(),
+        }
+    }
+
+    /// Feeds a jail's ban to recidive; a recidivist's element is replaced by one with the long
+    /// timeout (released first: the kernel keeps an existing element's timeout).
+    fn recidive_ban(&mut self, d: &Decision, wall: i64, fw: &mut dyn Firewall) {
+        let Some(rd) = self.recidive.as_mut().and_then(|r| r.ban(d.host, d.start)) else {
+            return;
+        };
+        let now = if self.dry_run { rd.start } else { wall };
+        let ban = Ban {
+            jail: recidive::NAME,
+            host: rd.host,
+            timeout: rd.remaining(now),
+        };
+        if ban.timeout == Some(0) {
+            return;
+        }
+        let shown = Lasting(rd.duration);
+        log::info!(
+            "{}: ban {} {shown} ({} bans within {}s)",
+            recidive::NAME,
+            rd.host,
+            rd.count,
+            self.recidive.as_ref().map_or(0, |r| r.params.findtime)
+        );
+        if !self.dry_run {
+            let _ = fw.release(&ban);
+        }
+        if let Err(e) = fw.block(&ban) {
+            self.counters.firewall_errors += 1;
+            log::error!("{}: ban {}: {e}", recidive::NAME, rd.host);
         }
     }
 
@@ -293,8 +373,20 @@ impl Daemon {
     /// them (fw4 restart) or at start from saved state.
     pub fn active_bans(&self, wall: i64) -> Vec<Ban<'_>> {
         let mut out = Vec::new();
+        let held = |h| self.recidive.as_ref().is_some_and(|r| r.holds(h));
+        for d in self.recidive.iter().flat_map(|r| r.bans()) {
+            let now = if self.dry_run { d.start } else { wall };
+            let b = Ban {
+                jail: recidive::NAME,
+                host: d.host,
+                timeout: d.remaining(now),
+            };
+            if b.timeout != Some(0) {
+                out.push(b);
+            }
+        }
         for (ji, j) in self.jails.iter().enumerate() {
-            for d in j.bans() {
+            for d in j.bans().filter(|d| !held(d.host)) {
                 let b = self.ban_of(ji, d, wall);
                 if b.timeout != Some(0) {
                     out.push(b);

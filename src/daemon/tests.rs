@@ -218,3 +218,88 @@ fn ban_durations_read_as_the_log_shows_them() {
     assert_eq!(Lasting(Some(600)).to_string(), "for 600s");
     assert_eq!(Lasting(None).to_string(), "permanently");
 }
+
+#[test]
+fn recidive_bans_a_host_banned_by_several_jails_and_holds_it() {
+    let mut cfg = config();
+    let mut luci = JailConfig::new("luci");
+    luci.maxretry = 1;
+    luci.bantime = Some(60);
+    cfg.jails.push(luci);
+    cfg.main.recidive = Some(crate::jail::recidive::Params {
+        maxbans: 2,
+        findtime: 3600,
+        bantime: Some(1000),
+    });
+    let mut d = Daemon::new(&cfg, &[], 42, false).expect("daemon");
+    let mut fw = Recorder::default();
+    for i in 0..3 {
+        d.line(
+            b"Bad password attempt for 'root' from 203.0.113.9:4242",
+            at(T0 + i),
+            &mut fw,
+        );
+    }
+    d.line(
+        b"[info] luci: failed login on / for root from 203.0.113.9",
+        at(T0 + 5),
+        &mut fw,
+    );
+    assert_eq!(
+        fw.log,
+        vec![
+            "ban dropbear 203.0.113.9 Some(60)",
+            "ban luci 203.0.113.9 Some(60)",
+            "unban recidive 203.0.113.9",
+            "ban recidive 203.0.113.9 Some(1000)",
+        ]
+    );
+    // The jails' bans end; the host stays in the set for recidive.
+    d.tick(at(T0 + 100), &mut fw);
+    assert_eq!(fw.log.len(), 4);
+    let active: Vec<String> = d
+        .active_bans(T0 + 100)
+        .iter()
+        .map(|b| format!("{} {} {:?}", b.jail, b.host, b.timeout))
+        .collect();
+    assert_eq!(active, vec!["recidive 203.0.113.9 Some(905)"]);
+    d.tick(at(T0 + 1005), &mut fw);
+    assert_eq!(fw.log[4..], ["unban recidive 203.0.113.9"]);
+}
+
+#[test]
+fn recidive_is_off_by_default() {
+    let d = daemon(false);
+    assert!(d.recidive.is_none());
+}
+
+#[test]
+fn a_reload_keeps_recidive_bans_or_hands_them_back_when_turned_off() {
+    let mut cfg = config();
+    cfg.jails[0].maxretry = 1;
+    cfg.main.recidive = Some(crate::jail::recidive::Params {
+        maxbans: 2,
+        findtime: 3600,
+        bantime: Some(1000),
+    });
+    let mut old = Daemon::new(&cfg, &[], 42, false).expect("daemon");
+    let mut fw = Recorder::default();
+    let line = b"Bad password attempt for 'root' from 203.0.113.9:4242";
+    old.line(line, at(T0), &mut fw);
+    old.tick(at(T0 + 61), &mut fw);
+    old.line(line, at(T0 + 62), &mut fw);
+    assert!(fw
+        .log
+        .contains(&"ban recidive 203.0.113.9 Some(1000)".to_string()));
+    let mut new = Daemon::new(&cfg, &[], 43, false).expect("daemon");
+    assert!(new.adopt_recidive(&mut old).is_empty());
+    assert!(new
+        .recidive
+        .as_ref()
+        .unwrap()
+        .holds(crate::addr::Host::V4([203, 0, 113, 9].into())));
+    let mut off = Daemon::new(&config(), &[], 44, false).expect("daemon");
+    let lifted = off.adopt_recidive(&mut new);
+    assert_eq!(lifted.len(), 1);
+    assert_eq!(lifted[0].duration, Some(1000));
+}

@@ -13,7 +13,8 @@
 //! character inside a pattern. Keywords:
 //!
 //! * `program NAME...` — the log program names the filter applies to; several per line, several
-//!   lines allowed. No `program` line means every program.
+//!   lines allowed. No `program` line means every program. A name ending in `*` is a prefix:
+//!   `postfix/*` takes `postfix/smtpd` and `postfix/submission/smtpd`.
 //! * `failregex RE` — one or more; order matters, the rule index is reported.
 //! * `ignoreregex RE` — optional; a message a failregex matched is ignored when one matches.
 //!

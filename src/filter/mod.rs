@@ -153,6 +153,8 @@ impl Rule {
 pub struct Filter {
     name: String,
     programs: Vec<String>,
+    /// `programs` as bytes, `true` for a prefix (`postfix/*`), checked on every line.
+    dispatch: Vec<(Box<[u8]>, bool)>,
     fail: Vec<Rule>,
     ignore: Vec<Rule>,
 }
@@ -180,6 +182,14 @@ impl Filter {
         Ok(Filter {
             name: name.to_owned(),
             programs: spec.programs.iter().map(|p| (*p).to_owned()).collect(),
+            dispatch: spec
+                .programs
+                .iter()
+                .map(|p| match p.strip_suffix('*') {
+                    Some(prefix) => (prefix.as_bytes().into(), true),
+                    None => (p.as_bytes().into(), false),
+                })
+                .collect(),
             fail: compile(&spec.fail, true)?,
             ignore: compile(&spec.ignore, false)?,
         })
@@ -195,11 +205,21 @@ impl Filter {
     }
 
     /// Whether messages of `program` are this filter's business. An empty program (a bare
-    /// message, whose format names none) goes to every filter.
+    /// message, whose format names none) goes to every filter. A name ending in `*` matches
+    /// every program that starts with the rest (`postfix/*`, `openvpn*` for OpenWrt's
+    /// `openvpn(NAME)` tags).
     pub fn applies_to(&self, program: &[u8]) -> bool {
         program.is_empty()
-            || self.programs.is_empty()
-            || self.programs.iter().any(|p| p.as_bytes() == program)
+            || self.dispatch.is_empty()
+            || self.dispatch.iter().any(|(name, prefix)| {
+                // The first byte rejects most programs without a memcmp call.
+                match (name.first(), *prefix) {
+                    (None, true) => true,
+                    (first, _) if first != program.first() => false,
+                    (_, true) => program.starts_with(name),
+                    (_, false) => **name == *program,
+                }
+            })
     }
 
     /// The failregex patterns as written, in rule order.

@@ -47,6 +47,10 @@ fn programs_dispatch_and_bare_messages_go_everywhere() {
     assert!(!f.applies_to(b"dropbear") && !f.applies_to(b"sshd-"));
     let any = Filter::parse("t", "failregex ^x <HOST>$\n").unwrap();
     assert!(any.applies_to(b"anything"));
+    let prefix = Filter::parse("t", "program postfix/* openvpn*\nfailregex ^x <HOST>$\n").unwrap();
+    assert!(prefix.applies_to(b"postfix/smtpd") && prefix.applies_to(b"postfix/submission/smtpd"));
+    assert!(prefix.applies_to(b"openvpn(server)") && prefix.applies_to(b"openvpn"));
+    assert!(!prefix.applies_to(b"postfix") && !prefix.applies_to(b"postfix-script"));
     let line = |program: &'static [u8]| crate::line::Line {
         program,
         ..crate::line::Line::bare(b"x 1.2.3.4")

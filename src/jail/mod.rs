@@ -18,6 +18,7 @@ pub mod capacity {
 }
 
 mod judge;
+pub mod recidive;
 pub mod table;
 #[cfg(test)]
 mod tests;
