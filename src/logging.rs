@@ -45,7 +45,8 @@ impl Log for Stderr {
     fn flush(&self) {}
 }
 
-/// Messages to syslog: RFC 3164 lines `<PRI>Mmm dd hh:mm:ss logjail[pid]: message` (local time),
+/// Messages to syslog: RFC 3164 lines `<PRI>Mmm dd hh:mm:ss logjail[pid]: message` (UTC, as the
+/// `syslog` crate stamps them on Unix),
 /// one datagram (or NUL-terminated stream record) each, sent through the `syslog` crate's socket.
 /// The header is put together by hand: the crate's own formatter pulls in a date formatting
 /// library that costs tens of KiB for these fifteen characters.
@@ -60,6 +61,20 @@ const DAEMON: u32 = 3 << 3;
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
+
+/// Month (0–11), day of month, hour, minute and second of Unix time `t` in UTC.
+fn utc_clock(t: i64) -> [u32; 5] {
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    // Days since 0000-03-01 in 400-year eras (146 097 days); the year starts on March 1st.
+    let z = days + 719_468;
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let mon = if mp < 10 { mp + 2 } else { mp - 10 };
+    [mon, day, secs / 3600, secs / 60 % 60, secs % 60].map(|v| v as u32)
+}
 
 /// Appends `n` in decimal, at least `width` digits (zero-padded).
 fn push_num(s: &mut String, n: u32, width: usize) {
@@ -77,7 +92,7 @@ fn push_num(s: &mut String, n: u32, width: usize) {
 impl Syslog {
     /// The whole line for one message at `now` (Unix seconds).
     fn line(&self, severity: u32, now: i64, msg: &std::fmt::Arguments<'_>) -> String {
-        let [mon, day, h, m, sec] = crate::sys::local_clock(now).unwrap_or([0, 1, 0, 0, 0]);
+        let [mon, day, h, m, sec] = utc_clock(now);
         let mut s = String::with_capacity(128);
         s.push('<');
         push_num(&mut s, DAEMON | severity, 1);
@@ -156,6 +171,21 @@ mod tests {
     }
 
     #[test]
+    fn utc_clock_agrees_with_the_calendar() {
+        use crate::line::time::days_from_civil;
+        for (y, mo, d) in [
+            (1970, 1, 1),
+            (2000, 2, 29),
+            (2024, 12, 31),
+            (2100, 3, 1),
+            (1969, 12, 31),
+        ] {
+            let t = days_from_civil(y, mo, d) * 86_400 + 3_723;
+            assert_eq!(utc_clock(t), [mo - 1, d, 1, 2, 3], "{y}-{mo}-{d}");
+        }
+    }
+
+    #[test]
     fn syslog_line_is_rfc3164() {
         let logger = Syslog {
             backend: Mutex::new(syslog::LoggerBackend::Unix(
@@ -163,13 +193,10 @@ mod tests {
             )),
             pid: 42,
         };
-        let now = 1_764_000_000;
-        let [mon, day, h, m, s] = crate::sys::local_clock(now).expect("local time");
-        let want = format!(
-            "<30>{} {day:02} {h:02}:{m:02}:{s:02} logjail[42]: banned 1.2.3.4",
-            MONTHS[mon as usize]
-        );
-        let line = logger.line(6, now, &format_args!("banned {}", "1.2.3.4"));
-        assert_eq!(line, want);
+        // 2025-11-24 16:00:00 UTC.
+        let line = logger.line(6, 1_764_000_000, &format_args!("banned {}", "1.2.3.4"));
+        assert_eq!(line, "<30>Nov 24 16:00:00 logjail[42]: banned 1.2.3.4");
+        let line = logger.line(3, 1_709_164_805, &format_args!("x"));
+        assert_eq!(line, "<27>Feb 29 00:00:05 logjail[42]: x");
     }
 }
