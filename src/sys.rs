@@ -4,8 +4,13 @@
 
 /// Seconds east of UTC of the local time zone at Unix time `at` (what `localtime_r` says: on
 /// OpenWrt, musl reads the zone from `TZ` / `/etc/TZ`). 0 when the C library cannot tell.
+// The libc crate still declares musl's 32-bit `time_t` on 32-bit CPUs (deprecated alias) and
+// links the matching 32-bit `localtime_r`, which musl keeps for that ABI: the offset of a time
+// before 2038 is the same through either.
+#[allow(deprecated)]
 pub fn utc_offset(at: i64) -> i64 {
-    // time_t is 64 bits on every target we build (musl ≥ 1.2 has 64-bit time_t on 32-bit CPUs).
+    // 64 bits on 64-bit targets; on 32-bit ones the truncation is harmless before 2038 and the
+    // offset (all that is returned) does not depend on the exact second.
     let t: libc::time_t = at as _;
     // SAFETY: `tm` is plain old data for which all-zero bytes are a valid value; `localtime_r`
     // only reads `t` and writes into `tm`, both live, properly aligned locals of this frame.
