@@ -58,7 +58,12 @@ bin=$target/release/logjail
 static=""
 static_what=""
 if [ "${STATIC:-1}" = 1 ]; then
-    if rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-linux-musl; then
+    cross_bin=${LOGJAIL_CROSS_TARGET_DIR:-$repo/target/cross}/x86_64-unknown-linux-musl/release/logjail
+    if [ -x /opt/logjail-cross/venv/bin/cargo-zigbuild ] && "$repo/cross/build-all.sh" x86_64-unknown-linux-musl >/dev/null 2>&1; then
+        # The router build: static musl, std for size, immediate-abort panics (cross/).
+        static=$cross_bin
+        static_what="static x86_64 musl (cross/build-all.sh, as the router builds)"
+    elif rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-linux-musl; then
         CARGO_TARGET_DIR=$target/static cargo build --release --quiet --target x86_64-unknown-linux-musl \
             && static=$target/static/x86_64-unknown-linux-musl/release/logjail \
             && static_what="static x86_64 musl"
