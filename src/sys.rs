@@ -25,6 +25,29 @@ pub fn utc_offset(at: i64) -> i64 {
     i64::from(tm.tm_gmtoff)
 }
 
+/// `setsockopt(fd, SOL_NETLINK, name, &value)` for the integer netlink options nix has no
+/// wrapper for (`NETLINK_CAP_ACK`, `NETLINK_EXT_ACK`).
+pub fn set_netlink_option(
+    fd: std::os::fd::BorrowedFd<'_>,
+    name: libc::c_int,
+    value: libc::c_int,
+) -> Result<(), nix::errno::Errno> {
+    use std::os::fd::AsRawFd;
+    let len = core::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `fd` is an open socket borrowed for the call; the option value is a live local
+    // `c_int` and `len` is exactly its size, as setsockopt(2) requires for SOL_NETLINK ints.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_NETLINK,
+            name,
+            (&value as *const libc::c_int).cast(),
+            len,
+        )
+    };
+    nix::errno::Errno::result(rc).map(drop)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -29,7 +29,6 @@ pub mod expr;
 pub mod header;
 pub mod msg;
 pub mod reply;
-#[allow(unsafe_code)]
 pub mod socket;
 #[cfg(test)]
 pub(crate) mod vectors;

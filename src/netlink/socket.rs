@@ -8,8 +8,8 @@
 //! * an *event* socket: non-blocking, bound to the `NFNLGRP_NFTABLES` multicast group, read
 //!   when `poll` says so.
 //!
-//! Two options nix has no safe wrapper for are set with `libc::setsockopt` in the one
-//! `unsafe` block of this crate's netlink code.
+//! Two options nix has no safe wrapper for are set through [`crate::sys`], the crate's one
+//! module with `unsafe`.
 
 use nix::errno::Errno;
 use nix::sys::socket::{
@@ -94,17 +94,5 @@ fn open(flags: SockFlag, groups: u32) -> Result<OwnedFd, Errno> {
 }
 
 fn set_int(fd: &OwnedFd, name: libc::c_int, value: libc::c_int) -> Result<(), Errno> {
-    let len = core::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: `fd` is an open socket owned by the caller; the option value is a live local
-    // `c_int` and `len` is exactly its size, as setsockopt(2) requires for SOL_NETLINK ints.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_NETLINK,
-            name,
-            (&value as *const libc::c_int).cast(),
-            len,
-        )
-    };
-    Errno::result(rc).map(drop)
+    crate::sys::set_netlink_option(fd.as_fd(), name, value)
 }
