@@ -82,52 +82,48 @@ fn bare_lines_reach_every_filter_and_count_at_arrival() {
     assert_eq!(fw.log[1], "unban dropbear 203.0.113.9");
 }
 
+/// Feeds `n` lines, `line(i)` arriving at `arrival(i)`, to `d`; returns the backend's record.
+fn feed(d: &mut Daemon, n: i64, line: impl Fn(i64) -> String, arrival: impl Fn(i64) -> Now) -> Recorder {
+    let mut fw = Recorder::default();
+    for i in 0..n {
+        d.line(line(i).as_bytes(), arrival(i), &mut fw);
+    }
+    fw
+}
+
+/// A dropbear failure from 203.0.113.9 stamped `HH:00:0S` local time on Sat Nov 28 2026.
+fn dropbear_at(hour: u32, sec: i64) -> String {
+    format!(
+        "Sat Nov 28 {hour:02}:00:0{sec} 2026 authpriv.warn dropbear[1]: Bad password attempt for 'root' from 203.0.113.9:22"
+    )
+}
+
 #[test]
 fn only_filters_declaring_the_program_run() {
     let mut d = daemon(true);
-    let mut fw = Recorder::default();
-    for i in 0..5 {
-        let l =
-            format!("Nov 28 10:00:0{i} host sshd[1]: Bad password attempt for 'root' from 203.0.113.9:22");
-        d.line(l.as_bytes(), at(T0 + i), &mut fw);
-    }
+    let sshd =
+        |i| format!("Nov 28 10:00:0{i} host sshd[1]: Bad password attempt for 'root' from 203.0.113.9:22");
+    let fw = feed(&mut d, 5, sshd, |i| at(T0 + i));
     assert!(fw.log.is_empty(), "{:?}", fw.log);
     assert_eq!(d.counters.matched, 0);
 }
 
 #[test]
 fn logjails_own_lines_never_feed_a_jail() {
-    let mut d = daemon(true);
-    let mut fw = Recorder::default();
-    for i in 0..5 {
-        let l = format!(
-            "Sat Nov 28 10:00:0{i} 2026 daemon.info logjail[7]: Bad password attempt for 'x' from 198.51.100.1:22"
-        );
-        d.line(l.as_bytes(), at(T0 + i), &mut fw);
-    }
+    let own = |i| {
+        format!("Sat Nov 28 10:00:0{i} 2026 daemon.info logjail[7]: Bad password attempt for 'x' from 198.51.100.1:22")
+    };
+    let fw = feed(&mut daemon(true), 5, own, |i| at(T0 + i));
     assert!(fw.log.is_empty(), "{:?}", fw.log);
 }
 
 #[test]
 fn old_lines_decide_bans_that_are_already_over_and_stay_out_of_the_kernel() {
     // `logread -f` prints its whole buffer at start: failures from two hours ago.
-    let mut d = daemon(false);
-    let mut fw = Recorder::default();
-    for i in 0..3 {
-        let l = format!(
-            "Sat Nov 28 08:00:0{i} 2026 authpriv.warn dropbear[1]: Bad password attempt for 'root' from 203.0.113.9:22"
-        );
-        d.line(l.as_bytes(), at(T0), &mut fw);
-    }
+    let fw = feed(&mut daemon(false), 3, |i| dropbear_at(8, i), |_| at(T0));
     assert!(fw.log.is_empty(), "{:?}", fw.log);
     // The same replay in dry-run prints the decision.
-    let mut d = daemon(true);
-    for i in 0..3 {
-        let l = format!(
-            "Sat Nov 28 08:00:0{i} 2026 authpriv.warn dropbear[1]: Bad password attempt for 'root' from 203.0.113.9:22"
-        );
-        d.line(l.as_bytes(), at(T0), &mut fw);
-    }
+    let fw = feed(&mut daemon(true), 3, |i| dropbear_at(8, i), |_| at(T0));
     assert_eq!(fw.log, vec!["ban dropbear 203.0.113.9 Some(60)"]);
 }
 
@@ -189,14 +185,7 @@ fn loopback_is_never_banned_even_without_ignoreself() {
 fn three_local_failures(hour: u32, offset: i64) -> Vec<String> {
     let mut d = daemon(false);
     d.set_utc_offset(offset);
-    let mut fw = Recorder::default();
-    for i in 0..3 {
-        let l = format!(
-            "Sat Nov 28 {hour:02}:00:0{i} 2026 authpriv.warn dropbear[1]: Bad password attempt for 'root' from 203.0.113.9:22"
-        );
-        d.line(l.as_bytes(), at(T0 + 2), &mut fw);
-    }
-    fw.log
+    feed(&mut d, 3, |i| dropbear_at(hour, i), |_| at(T0 + 2)).log
 }
 
 #[test]

@@ -297,27 +297,28 @@ impl Nft {
         Ok(Vec::new())
     }
 
+    /// Sends the batch; the errno of its first failure, an element or set already gone (an
+    /// expired ban, a set flushed already) excepted.
+    fn transact_tolerating_gone(&mut self) -> Result<Option<i32>, Error> {
+        let failures = self.conn.transact(&mut self.batch).map_err(super::conn_error)?;
+        Ok(failures.first().map(|f| f.errno).filter(|&e| e != libc::ENOENT))
+    }
+
     /// Deletes one element; an element (or set) that is already gone is fine.
     pub(super) fn remove(&mut self, v6: bool, e: &Element) -> Result<(), Error> {
         self.conn.begin(&mut self.batch);
         self.push_elems(msg_type::DELSETELEM, 0, v6, core::slice::from_ref(e))
             .map_err(|w| Error::Protocol { what: w.to_string() })?;
-        match self
-            .conn
-            .transact(&mut self.batch)
-            .map_err(super::conn_error)?
-            .first()
-        {
+        match self.transact_tolerating_gone()? {
             None => Ok(()),
-            Some(f) if f.errno == libc::ENOENT => Ok(()),
-            Some(f) => Err(Error::Kernel {
+            Some(errno) => Err(Error::Kernel {
                 what: format!(
                     "removing {} from set {} in {}",
                     shown(&e.host),
                     self.set_name(v6),
                     self.table_words()
                 ),
-                errno: f.errno,
+                errno,
             }),
         }
     }
@@ -333,15 +334,9 @@ impl Nft {
         self.batch
             .push(msg_type::DELSETELEM, 0, self.family, body)
             .map_err(|w| Error::Protocol { what: w.to_string() })?;
-        match self
-            .conn
-            .transact(&mut self.batch)
-            .map_err(super::conn_error)?
-            .first()
-        {
+        match self.transact_tolerating_gone()? {
             None => Ok(()),
-            Some(f) if f.errno == libc::ENOENT => Ok(()),
-            Some(f) => Err(self.set_error(v6, f.errno, "flushing")),
+            Some(errno) => Err(self.set_error(v6, errno, "flushing")),
         }
     }
 }
