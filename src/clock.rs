@@ -17,3 +17,22 @@ pub fn mono_ms() -> u64 {
     let start = START.get_or_init(Instant::now);
     u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
+
+/// The two clocks, read once per turn of the event loop and handed to the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Now {
+    /// Unix seconds.
+    pub wall: i64,
+    /// Monotonic milliseconds.
+    pub mono_ms: u64,
+}
+
+impl Now {
+    /// Reads both clocks.
+    pub fn read() -> Now {
+        Now {
+            wall: wall(),
+            mono_ms: mono_ms(),
+        }
+    }
+}

@@ -1,11 +1,13 @@
 //! Where logjail's own messages go: syslog (OpenWrt's logd) as a daemon, stderr in the
-//! foreground. The syslog tag is [`crate::daemon::TAG`], a program no filter declares, and the
-//! daemon drops lines with that program before any filter sees them.
+//! foreground. The syslog tag is [`TAG`], a program no filter declares, and the engine drops
+//! lines with that program before any filter sees them.
 
-use crate::daemon::TAG;
 use log::{LevelFilter, Log, Metadata, Record};
 use std::io::Write;
 use std::sync::Mutex;
+
+/// The syslog tag logjail logs under; lines with this program never reach a filter.
+pub const TAG: &str = "logjail";
 
 struct Stderr;
 

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod ctl;
+pub mod event_loop;
 pub mod run;
 pub mod show;
 pub mod startup;

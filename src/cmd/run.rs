@@ -2,15 +2,15 @@
 
 use crate::addr::Cidr;
 use crate::cli::RunArgs;
+use crate::clock::{self, Now};
+use crate::cmd::event_loop::{self, apply, Exit};
 use crate::cmd::startup;
 use crate::config::{self, Config};
-use crate::daemon::event_loop::{self, Exit};
-use crate::daemon::{Daemon, Now};
+use crate::engine::{Action, Engine};
 use crate::firewall::dryrun::DryRun;
-use crate::firewall::{Ban, Firewall};
-use crate::jail::recidive;
+use crate::firewall::Firewall;
+use crate::logging;
 use crate::source::{Source, Spec};
-use crate::{clock, logging};
 use std::path::Path;
 
 pub fn run(args: &RunArgs) -> i32 {
@@ -31,7 +31,7 @@ pub fn run(args: &RunArgs) -> i32 {
 
     let own = own_addresses();
     let seed = seed();
-    let mut daemon = match Daemon::new(&config, &own, seed, args.dry_run) {
+    let mut engine = match Engine::new(&config, &own, seed) {
         Ok(d) => d,
         Err(e) => {
             log::error!("{}: {e}", path.display());
@@ -56,7 +56,7 @@ pub fn run(args: &RunArgs) -> i32 {
         eprintln!("logjail: firewall: {e}");
         return 1;
     }
-    let mut svc = match startup::services(&config, &mut daemon, fw.as_mut(), args.dry_run) {
+    let mut svc = match startup::services(&config, &mut engine, fw.as_mut(), args.dry_run) {
         Ok(s) => s,
         Err(e) => {
             log::error!("{e}");
@@ -80,21 +80,29 @@ pub fn run(args: &RunArgs) -> i32 {
             return 1;
         }
     };
-    log::info!("started: {} jails, source {:?}", daemon.jails.len(), spec);
+    log::info!("started: {} jails, source {:?}", engine.jails.len(), spec);
     let mut current = config;
+    let mut actions: Vec<Action> = Vec::new();
     loop {
-        match event_loop::run(&mut daemon, &mut source, fw.as_mut(), &sig, &mut svc) {
+        match event_loop::run(&mut engine, &mut source, fw.as_mut(), &sig, &mut svc) {
             Exit::Stop | Exit::SourceEnded => break,
             Exit::Reload => {
-                let (d, outcome) = reload(path, daemon, fw.as_mut(), seed, args.dry_run);
-                daemon = d;
+                let now = Now::read();
+                let (e, outcome) = reload(path, engine, seed, now, &mut actions);
+                engine = e;
+                apply(
+                    &mut actions,
+                    fw.as_mut(),
+                    &mut engine.counters,
+                    svc.keeper.as_mut(),
+                );
                 let outcome = match outcome {
                     Ok(new) => {
                         if !args.dry_run && firewall_moved(&current, &new) {
-                            fw = move_firewall(fw, &new, &daemon);
+                            fw = move_firewall(fw, &new, &engine, now);
                         }
                         current = new;
-                        Ok(daemon.jails.len())
+                        Ok(engine.jails.len())
                     }
                     Err(e) => Err(e),
                 };
@@ -106,13 +114,13 @@ pub fn run(args: &RunArgs) -> i32 {
         }
     }
     if let Some(k) = svc.keeper.as_mut() {
-        k.shutdown(&daemon, Now::read());
+        k.shutdown(&engine, Now::read());
     }
     drop(svc);
     if let Err(e) = fw.fin() {
         log::error!("firewall: {e}");
     }
-    for j in &daemon.jails {
+    for j in &engine.jails {
         let s = j.stats();
         log::info!(
             "{}: {} failures, {} bans, {} ignored; evicted {} failing, {} banned, {} offenders",
@@ -127,8 +135,8 @@ pub fn run(args: &RunArgs) -> i32 {
     }
     log::info!(
         "stopped: {} lines, {} matched",
-        daemon.counters.lines,
-        daemon.counters.matched
+        engine.counters.lines,
+        engine.counters.matched
     );
     0
 }
@@ -141,17 +149,16 @@ fn load(path: &Path) -> Result<Config, config::ConfigError> {
     Ok(loaded.config)
 }
 
-/// Builds a daemon from the reloaded configuration and moves the running bans over. Jails that
-/// are gone, and hosts that the new ignore lists cover, have their bans lifted. On a broken
-/// configuration the old daemon goes on, with why (for the control client that asked). Repeat-offender records move
-/// with their jail.
+/// Builds an engine from the reloaded configuration; the running one hands its bans over
+/// ([`Engine::reload`]). On a broken configuration the old engine goes on, with why (for the
+/// control client that asked).
 fn reload(
     path: &Path,
-    mut old: Daemon,
-    fw: &mut dyn Firewall,
+    old: Engine,
     seed: u64,
-    dry_run: bool,
-) -> (Daemon, Result<Config, String>) {
+    now: Now,
+    actions: &mut Vec<Action>,
+) -> (Engine, Result<Config, String>) {
     let config = match load(path) {
         Ok(c) => c,
         Err(e) => {
@@ -159,7 +166,7 @@ fn reload(
             return (old, Err(e.to_string()));
         }
     };
-    let mut new = match Daemon::new(&config, &own_addresses(), seed, dry_run) {
+    let new = match Engine::new(&config, &own_addresses(), seed) {
         Ok(d) => d,
         Err(e) => {
             log::error!("reload: {e}; keeping the running configuration");
@@ -167,51 +174,7 @@ fn reload(
         }
     };
     log::set_max_level(config.main.loglevel.max(log::max_level()));
-    for d in new.adopt_recidive(&mut old) {
-        log::info!(
-            "{}: lifting the ban of {} (recidive turned off)",
-            recidive::NAME,
-            d.host
-        );
-        if let Err(e) = fw.release(&Ban {
-            jail: recidive::NAME,
-            host: d.host,
-            timeout: None,
-        }) {
-            log::error!("{}: unban {}: {e}", recidive::NAME, d.host);
-        }
-    }
-    for oj in &old.jails {
-        let target = new.jails.iter().position(|j| j.name == oj.name);
-        if let Some(i) = target {
-            let records: Vec<_> = oj.offenders().map(|(h, o)| (*h, *o)).collect();
-            for (h, o) in records.into_iter().rev() {
-                new.jails[i].restore_offender(h, o);
-            }
-        }
-        for d in oj.bans() {
-            match target {
-                Some(i) if !new.jails[i].is_ignored(&d.host) => new.jails[i].restore(*d),
-                _ => {
-                    log::info!(
-                        "{}: lifting the ban of {} (jail removed or host now ignored)",
-                        oj.name,
-                        d.host
-                    );
-                    if let Err(e) = fw.release(&Ban {
-                        jail: &oj.name,
-                        host: d.host,
-                        timeout: None,
-                    }) {
-                        log::error!("{}: unban {}: {e}", oj.name, d.host);
-                    }
-                }
-            }
-        }
-    }
-    new.counters = old.counters;
-    log::info!("reloaded: {} jails", new.jails.len());
-    (new, Ok(config))
+    (old.reload(new, now, actions), Ok(config))
 }
 
 /// The reloaded configuration names another table or other sets.
@@ -224,7 +187,12 @@ fn firewall_moved(old: &Config, new: &Config) -> bool {
 /// Moves every active ban to the table and sets the reloaded configuration names. The bans
 /// are lifted from the old sets (a renamed set must not keep blocking) and installed in the new
 /// ones with the time they have left. If the new backend cannot be set up, the old one stays.
-fn move_firewall(mut old: Box<dyn Firewall>, config: &Config, daemon: &Daemon) -> Box<dyn Firewall> {
+fn move_firewall(
+    mut old: Box<dyn Firewall>,
+    config: &Config,
+    engine: &Engine,
+    now: Now,
+) -> Box<dyn Firewall> {
     let m = &config.main;
     let mut new = match kernel_firewall(config).and_then(|mut fw| fw.init().map(|()| fw)) {
         Ok(fw) => fw,
@@ -239,9 +207,9 @@ fn move_firewall(mut old: Box<dyn Firewall>, config: &Config, daemon: &Daemon) -
             return old;
         }
     };
-    let bans = daemon.active_bans(clock::wall());
+    let bans = engine.active(now);
     for b in &bans {
-        if let Err(e) = old.release(b) {
+        if let Err(e) = old.release(&b.jail, b.host) {
             log::warn!("reload: lifting {} from the old set: {e}", b.host);
         }
     }

@@ -1,19 +1,23 @@
-//! Answers one control request from the daemon's jails, calling the firewall for manual bans
-//! and unbans. Runs inside the event loop, between lines.
+//! Answers one control request: reads come from the engine's jails, manual bans and unbans
+//! are engine requests whose actions are applied at once (so the client hears the firewall's
+//! answer). Runs inside the event loop, between lines.
 
 use super::proto::{BanInfo, BanTime, JailStatus, Request, Response, BANS_PER_FRAME};
 use super::server::Handled;
-use crate::addr::{self, Host};
-use crate::daemon::{Daemon, Now};
-use crate::firewall::{Ban, Firewall};
-use crate::jail::{Decision, Jail};
+use crate::clock::Now;
+use crate::cmd::event_loop::apply;
+use crate::engine::{self, Engine};
+use crate::firewall::Firewall;
+use crate::jail::Decision;
 use crate::source::{Source, Status};
+use crate::state::keeper::Keeper;
 
 /// The daemon's answer to `req` at `now`.
 pub fn handle(
     req: Request,
-    daemon: &mut Daemon,
+    daemon: &mut Engine,
     fw: &mut dyn Firewall,
+    keeper: Option<&mut Keeper>,
     source: &Source,
     now: Now,
 ) -> Handled {
@@ -29,8 +33,8 @@ pub fn handle(
             addr,
             time,
             force,
-        } => vec![ban(daemon, fw, &jail, &addr, time, force, now)],
-        Request::Unban { addr } => vec![unban(daemon, fw, addr.as_deref(), now)],
+        } => vec![ban(daemon, fw, keeper, &jail, &addr, time, force, now)],
+        Request::Unban { addr } => vec![unban(daemon, fw, keeper, addr.as_deref(), now)],
     };
     Handled::Reply(reply)
 }
@@ -39,19 +43,8 @@ fn err(msg: String) -> Response {
     Response::Error(msg)
 }
 
-fn jail_index(daemon: &Daemon, name: &str) -> Result<usize, Response> {
-    daemon.jails.iter().position(|j| j.name == name).ok_or_else(|| {
-        let names: Vec<&str> = daemon.jails.iter().map(|j| j.name.as_str()).collect();
-        err(format!("no jail '{name}' (jails: {})", names.join(", ")))
-    })
-}
-
-/// An address as a jail counts it: `1.2.3.4`, `[2001:db8::1]`, or a prefix `2001:db8::/64`.
-fn host_in(jail: &Jail, text: &str) -> Option<Host> {
-    match addr::parse_host(text.as_bytes()) {
-        Some(ip) => Some(jail.host(ip)),
-        None => Host::parse(text),
-    }
+fn jail_index(daemon: &Engine, name: &str) -> Result<usize, Response> {
+    daemon.jail_index(name).map_err(|e| err(e.to_string()))
 }
 
 fn info(jail: &str, d: &Decision, clock: i64) -> BanInfo {
@@ -64,7 +57,7 @@ fn info(jail: &str, d: &Decision, clock: i64) -> BanInfo {
     }
 }
 
-fn status(daemon: &Daemon, source: &Source, only: Option<&str>) -> Response {
+fn status(daemon: &Engine, source: &Source, only: Option<&str>) -> Response {
     if let Some(name) = only {
         if let Err(e) = jail_index(daemon, name) {
             return e;
@@ -97,7 +90,7 @@ fn status(daemon: &Daemon, source: &Source, only: Option<&str>) -> Response {
     }
 }
 
-fn list(daemon: &Daemon, only: Option<&str>, now: Now) -> Vec<Response> {
+fn list(daemon: &Engine, only: Option<&str>, now: Now) -> Vec<Response> {
     if let Some(name) = only {
         if let Err(e) = jail_index(daemon, name) {
             return vec![e];
@@ -120,110 +113,49 @@ fn list(daemon: &Daemon, only: Option<&str>, now: Now) -> Vec<Response> {
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn ban(
-    daemon: &mut Daemon,
+    daemon: &mut Engine,
     fw: &mut dyn Firewall,
+    keeper: Option<&mut Keeper>,
     jail: &str,
     text: &str,
     time: BanTime,
     force: bool,
     now: Now,
 ) -> Response {
-    let ji = match jail_index(daemon, jail) {
-        Ok(i) => i,
-        Err(e) => return e,
-    };
-    let Some(host) = host_in(&daemon.jails[ji], text) else {
-        return err(format!("'{text}' is not an IP address or prefix"));
+    let time = match time {
+        BanTime::Jail => engine::BanTime::Jail,
+        BanTime::Seconds(s) => engine::BanTime::Seconds(s),
+        BanTime::Permanent => engine::BanTime::Permanent,
     };
     let own = crate::config::selfaddr::addresses();
-    if let Some(c) = own.iter().find(|c| c.overlaps(&host)) {
-        return err(format!(
-            "{host} is loopback or one of the router's own addresses ({c}); never banned"
-        ));
-    }
-    if !force && daemon.jails[ji].is_ignored(&host) {
-        return err(format!(
-            "{host} is on the ignore list of jail '{jail}' (use --force to ban it anyway)"
-        ));
-    }
-    let duration = match time {
-        BanTime::Jail => None,
-        BanTime::Seconds(0) => return err("a ban of 0 seconds is no ban".into()),
-        BanTime::Seconds(s) => Some(Some(s)),
-        BanTime::Permanent => Some(None),
+    let mut actions = Vec::new();
+    let d = match daemon.ban(jail, text, time, force, &own, now, &mut actions) {
+        Ok(d) => d,
+        Err(e) => return err(e.to_string()),
     };
-    let clock = daemon.clock(now);
-    let d = daemon.jails[ji].ban(host, clock, duration);
-    let b = daemon.ban_of(ji, &d, now.wall);
-    let shown = b
-        .timeout
-        .map_or_else(|| "permanently".into(), |s| format!("for {s}s"));
-    log::info!("{jail}: manual ban of {host} {shown} (ban #{})", d.count);
-    if let Err(e) = fw.block(&b) {
-        daemon.counters.firewall_errors += 1;
-        log::error!("{jail}: ban {host}: {e}");
-        return err(format!("{jail}: ban {host}: {e}"));
+    if let Some(e) = apply(&mut actions, fw, &mut daemon.counters, keeper) {
+        return err(format!("{jail}: ban {}: {e}", d.host));
     }
-    Response::Banned(info(jail, &d, clock))
+    Response::Banned(info(jail, &d, daemon.clock(now)))
 }
 
-fn unban(daemon: &mut Daemon, fw: &mut dyn Firewall, text: Option<&str>, now: Now) -> Response {
+fn unban(
+    daemon: &mut Engine,
+    fw: &mut dyn Firewall,
+    keeper: Option<&mut Keeper>,
+    text: Option<&str>,
+    now: Now,
+) -> Response {
+    let mut actions = Vec::new();
+    let gone = match daemon.unban(text, now, &mut actions) {
+        Ok(g) => g,
+        Err(e) => return err(e.to_string()),
+    };
+    if let Some(e) = apply(&mut actions, fw, &mut daemon.counters, keeper) {
+        return err(format!("unban: {e}"));
+    }
     let clock = daemon.clock(now);
-    let mut gone = Vec::new();
-    let mut parsed_any = text.is_none();
-    for j in daemon.jails.iter_mut() {
-        let hosts: Vec<Host> = match text {
-            None => j.bans().map(|d| d.host).collect(),
-            Some(t) => match host_in(j, t) {
-                Some(h) => {
-                    parsed_any = true;
-                    vec![h]
-                }
-                None => continue,
-            },
-        };
-        for h in hosts {
-            let Some(d) = j.unban(&h) else { continue };
-            log::info!("{}: manual unban of {h}", j.name);
-            let b = Ban {
-                jail: &j.name,
-                host: h,
-                timeout: None,
-            };
-            if let Err(e) = fw.release(&b) {
-                daemon.counters.firewall_errors += 1;
-                log::error!("{}: unban {h}: {e}", j.name);
-            }
-            gone.push(info(&j.name, &d, clock));
-        }
-    }
-    if !parsed_any {
-        return err(format!("'{}' is not an IP address or prefix", text.unwrap_or("")));
-    }
-    // A recidive ban of the same hosts goes too: the owner asked for them to be let in.
-    if let Some(r) = daemon.recidive.as_mut() {
-        let lifted: Vec<Host> = match text {
-            None => r.bans().map(|d| d.host).collect(),
-            Some(t) => match crate::addr::Cidr::parse(t) {
-                Some(c) => r.bans().filter(|d| c.overlaps(&d.host)).map(|d| d.host).collect(),
-                None => Vec::new(),
-            },
-        };
-        for h in lifted {
-            let Some(d) = r.lift(h) else { continue };
-            log::info!("{}: manual unban of {h}", crate::jail::recidive::NAME);
-            let b = Ban {
-                jail: crate::jail::recidive::NAME,
-                host: h,
-                timeout: None,
-            };
-            if let Err(e) = fw.release(&b) {
-                daemon.counters.firewall_errors += 1;
-                log::error!("{}: unban {h}: {e}", crate::jail::recidive::NAME);
-            }
-            gone.push(info(crate::jail::recidive::NAME, &d, clock));
-        }
-    }
-    Response::Unbanned(gone)
+    Response::Unbanned(gone.iter().map(|(j, d)| info(j, d, clock)).collect())
 }

@@ -5,8 +5,11 @@
 //! [`Firewall::block_many`] for backends that can batch (netlink puts thousands of elements in
 //! one message). The core never knows which backend it talks to.
 //!
-//! A [`Ban`] carries the *remaining* time the kernel should hold the element, already computed
-//! by the caller from the ban's decided end and the wall clock; `None` means permanent.
+//! A [`Ban`] carries the *remaining* time the kernel should hold the element (`timeout`, already
+//! computed by the engine; `None` = permanent, `Some(0)` = already over: a kernel backend
+//! installs nothing) and the time it has left by the log's clock (`left`), which the dry-run backend prints. Lifting a ban
+//! needs only the jail and the host ([`Firewall::release`]). Backends that report events (the
+//! kernel lost its sets) implement [`Events`] as well.
 
 pub mod dryrun;
 pub mod nft;
@@ -14,15 +17,47 @@ pub mod nft;
 use crate::addr::Host;
 use core::fmt;
 
-/// One ban or unban, as handed to a backend.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Ban<'a> {
-    pub jail: &'a str,
-    pub host: Host,
-    /// Seconds the ban has left; `None` = permanent.
-    pub timeout: Option<u32>,
+/// A jail's name as actions carry it (jail names are at most 32 bytes, see the configuration).
+pub type JailName = heapless::String<32>;
+
+/// `name` as a [`JailName`], cut at a character boundary if longer than 32 bytes.
+pub fn jail_name(name: &str) -> JailName {
+    let mut end = name.len().min(32);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut n = JailName::new();
+    let _ = n.push_str(&name[..end]);
+    n
 }
 
+/// One ban, as handed to a backend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ban {
+    pub jail: JailName,
+    pub host: Host,
+    /// Seconds the kernel should hold the element; `None` = permanent, `Some(0)` = over.
+    pub timeout: Option<u32>,
+    /// Seconds the ban has left by the log's own clock (the event clock): the decided duration
+    /// for a ban just decided, what is left for a restored one. The dry run prints this.
+    pub left: Option<u32>,
+    /// The host may already be in the set with another timeout (a jail's ban that recidive
+    /// lengthens): a kernel backend removes the element first.
+    pub replace: bool,
+}
+
+impl Ban {
+    /// A ban of `timeout` seconds (as decided and as the kernel should hold it).
+    pub fn new(jail: &str, host: Host, timeout: Option<u32>) -> Ban {
+        Ban {
+            jail: jail_name(jail),
+            host,
+            timeout,
+            left: timeout,
+            replace: false,
+        }
+    }
+}
 /// What a backend can fail with. Each variant names what was being done.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Error {
@@ -55,24 +90,29 @@ impl std::error::Error for Error {}
 pub trait Firewall {
     /// Prepares the backend (open sockets, make sure sets exist).
     fn init(&mut self) -> Result<(), Error>;
-    /// Blocks one host for `ban.timeout`; blocking a blocked host refreshes its timeout.
-    fn block(&mut self, ban: &Ban<'_>) -> Result<(), Error>;
-    /// Lifts a ban; a host that is not blocked (expired already) is not an error.
-    fn release(&mut self, ban: &Ban<'_>) -> Result<(), Error>;
+    /// Blocks one host for `ban.timeout`.
+    fn block(&mut self, ban: &Ban) -> Result<(), Error>;
+    /// Lifts the ban of `host` (put there by `jail`); a host that is not blocked (expired
+    /// already, or never known) is not an error.
+    fn release(&mut self, jail: &str, host: Host) -> Result<(), Error>;
     /// Removes every ban this backend manages.
     fn flush(&mut self) -> Result<(), Error>;
     /// Closes the backend; kernel bans stay in force with their timeouts.
     fn fin(&mut self) -> Result<(), Error>;
     /// Blocks many hosts; backends that batch override this.
-    fn block_many(&mut self, bans: &[Ban<'_>]) -> Result<(), Error> {
+    fn block_many(&mut self, bans: &[Ban]) -> Result<(), Error> {
         bans.iter().try_for_each(|b| self.block(b))
     }
-    /// A descriptor the daemon polls for firewall events (nftables notifications).
-    fn event_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+    /// The backend's event side, when it has one.
+    fn events(&mut self) -> Option<&mut dyn Events> {
         None
     }
+}
+
+/// Events a backend reports (nftables notifications: a set was flushed or deleted).
+pub trait Events {
+    /// A descriptor the event loop polls.
+    fn event_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>>;
     /// Reads pending events; `true` when every active ban must be re-installed.
-    fn poll_events(&mut self) -> Result<bool, Error> {
-        Ok(false)
-    }
+    fn poll_events(&mut self) -> Result<bool, Error>;
 }

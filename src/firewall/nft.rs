@@ -19,7 +19,7 @@ mod apply;
 mod events;
 mod setup;
 
-use super::{Ban, Error, Firewall};
+use super::{Ban, Error, Events, Firewall};
 use crate::addr::Host;
 use crate::config::Main;
 use crate::netlink::batch::Batch;
@@ -134,7 +134,7 @@ impl Nft {
         format!("table {} {}", self.family_name, self.table)
     }
 
-    fn element(ban: &Ban<'_>) -> Option<Element> {
+    fn element(ban: &Ban) -> Option<Element> {
         match ban.timeout {
             // No time left: the ban is over; a zero timeout would mean "permanent" to the kernel.
             Some(0) => None,
@@ -168,12 +168,18 @@ impl Firewall for Nft {
         Ok(())
     }
 
-    fn block(&mut self, ban: &Ban<'_>) -> Result<(), Error> {
+    fn block(&mut self, ban: &Ban) -> Result<(), Error> {
         self.block_many(core::slice::from_ref(ban))
     }
 
-    fn block_many(&mut self, bans: &[Ban<'_>]) -> Result<(), Error> {
+    fn block_many(&mut self, bans: &[Ban]) -> Result<(), Error> {
         let mut first_err = None;
+        // An element's timeout is kept by the kernel when it is added again: remove first.
+        for b in bans.iter().filter(|b| b.replace) {
+            if let Err(e) = self.release(&b.jail, b.host) {
+                first_err.get_or_insert(e);
+            }
+        }
         for v6 in [false, true] {
             let elems: Vec<Element> = bans
                 .iter()
@@ -190,12 +196,12 @@ impl Firewall for Nft {
         first_err.map_or(Ok(()), Err)
     }
 
-    fn release(&mut self, ban: &Ban<'_>) -> Result<(), Error> {
+    fn release(&mut self, _jail: &str, host: Host) -> Result<(), Error> {
         let e = Element {
-            host: ban.host,
+            host,
             timeout_ms: None,
         };
-        self.remove(ban.host.is_v6(), &e)
+        self.remove(host.is_v6(), &e)
     }
 
     fn flush(&mut self) -> Result<(), Error> {
@@ -210,6 +216,12 @@ impl Firewall for Nft {
         Ok(())
     }
 
+    fn events(&mut self) -> Option<&mut dyn Events> {
+        Some(self)
+    }
+}
+
+impl Events for Nft {
     fn event_fd(&self) -> Option<BorrowedFd<'_>> {
         self.events.as_ref().map(Socket::fd)
     }

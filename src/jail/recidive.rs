@@ -154,6 +154,11 @@ impl Recidive {
         self.bans.remove(&host)
     }
 
+    /// Puts back a saved recidive ban (a restart).
+    pub fn restore(&mut self, d: Decision) {
+        self.bans.insert(d.host, d);
+    }
+
     /// Takes over another table's history and bans (a reload), keeping these parameters.
     pub fn adopt(&mut self, old: Recidive) {
         let params = self.params;

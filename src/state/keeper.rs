@@ -9,9 +9,10 @@
 //!   changed since its last write: flash wears out.
 //! * **Clean stop.** Both copies are written.
 
-use super::{capture, file, Snapshot};
+use super::{file, Snapshot};
+use crate::clock::Now;
 use crate::config::Main;
-use crate::daemon::{Daemon, Now};
+use crate::engine::Engine;
 use std::path::{Path, PathBuf};
 
 /// Least time between two writes of the tmpfs copy.
@@ -31,7 +32,7 @@ pub struct Keeper {
     failing: bool,
 }
 
-fn fingerprint(d: &Daemon) -> (u64, usize) {
+fn fingerprint(d: &Engine) -> (u64, usize) {
     d.jails.iter().fold((0, 0), |(t, n), j| {
         (t.wrapping_add(j.stats().banned_total), n + j.banned())
     })
@@ -97,7 +98,7 @@ impl Keeper {
     }
 
     /// Takes the daemon as it is now as already saved (after a load).
-    pub fn settle(&mut self, daemon: &Daemon) {
+    pub fn settle(&mut self, daemon: &Engine) {
         self.seen = fingerprint(daemon);
     }
 
@@ -108,7 +109,7 @@ impl Keeper {
     }
 
     /// Called from every loop turn: writes what is due.
-    pub fn tick(&mut self, daemon: &Daemon, now: Now) {
+    pub fn tick(&mut self, daemon: &Engine, now: Now) {
         let fp = fingerprint(daemon);
         if fp != self.seen {
             self.seen = fp;
@@ -124,7 +125,7 @@ impl Keeper {
         if !(flash_due || self.dirty && due) {
             return;
         }
-        let snap = capture(daemon, now);
+        let snap = daemon.snapshot(now);
         if self.dirty && due {
             self.last_save_ms = Some(now.mono_ms);
             if self.write(&self.tmpfs.clone(), &snap) {
@@ -137,8 +138,8 @@ impl Keeper {
     }
 
     /// Clean stop: both copies.
-    pub fn shutdown(&mut self, daemon: &Daemon, now: Now) {
-        let snap = capture(daemon, now);
+    pub fn shutdown(&mut self, daemon: &Engine, now: Now) {
+        let snap = daemon.snapshot(now);
         if self.write(&self.tmpfs.clone(), &snap) {
             self.dirty = false;
         }

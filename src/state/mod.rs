@@ -1,8 +1,9 @@
 //! State that survives restarts: active bans and the repeat-offender history.
 //!
 //! A [`Snapshot`] is what the daemon knows that the kernel does not: each jail's bans (host,
-//! start, decided duration, ban count) and its offender records. [`capture`] takes one from a
-//! running [`Daemon`]; [`restore`] puts one back into a freshly built daemon; [`file`] is the
+//! start, decided duration, ban count) and its offender records, and recidive's bans (as a jail
+//! named `recidive`). The engine takes one ([`Engine::snapshot`](crate::engine::Engine::snapshot))
+//! and puts one back ([`Engine::restore`](crate::engine::Engine::restore)); [`file`] is the
 //! on-disk format (header, checksum, atomic replace); [`keeper`] decides when to write (tmpfs
 //! after each change, debounced; flash at most every `persist_interval` and at shutdown).
 //!
@@ -20,8 +21,6 @@ pub mod keeper;
 mod tests;
 
 use crate::addr::Host;
-use crate::daemon::{Daemon, Now};
-use crate::jail::{Decision, Offender};
 use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr};
 use serde::{Deserialize, Serialize};
@@ -31,7 +30,7 @@ pub const SANE_EPOCH: i64 = 1_577_836_800;
 /// A gap longer than this between save and load is not believed.
 pub const MAX_GAP: i64 = 366 * 86_400;
 /// Saved times further from now than this are clamped (a file is not trusted).
-const FAR: i64 = 100 * 366 * 86_400;
+pub const FAR: i64 = 100 * 366 * 86_400;
 
 /// A host as stored: IPv4 address, or IPv6 network and prefix length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,105 +152,4 @@ pub fn elapsed(saved_at: i64, wall: i64) -> i64 {
     } else {
         wall - saved_at
     }
-}
-
-/// The daemon's bans and offender records at `now`. Bans already over are left out.
-pub fn capture(daemon: &Daemon, now: Now) -> Snapshot {
-    let clock = daemon.clock(now);
-    let jails = daemon
-        .jails
-        .iter()
-        .map(|j| JailState {
-            name: j.name.clone(),
-            bans: j
-                .bans()
-                .filter(|d| d.remaining(clock) != Some(0))
-                .map(|d| BanRecord {
-                    host: HostRec::new(&d.host),
-                    start: d.start,
-                    duration: d.duration,
-                    remaining: d.remaining(clock),
-                    count: d.count,
-                })
-                .collect(),
-            offenders: j
-                .offenders()
-                .map(|(h, o)| OffenderRecord {
-                    host: HostRec::new(h),
-                    bans: o.bans,
-                    last: o.last,
-                    until_rel: o.until.saturating_sub(clock),
-                })
-                .collect(),
-        })
-        .collect();
-    Snapshot {
-        saved_at: now.wall,
-        jails,
-    }
-}
-
-/// What [`restore`] did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Restored {
-    pub bans: usize,
-    pub expired: usize,
-    pub offenders: usize,
-    /// Bans whose jail is gone or whose host is now ignored: `(jail, host)`, to be lifted.
-    pub lift: Vec<(String, Host)>,
-}
-
-/// Puts `snap` into `daemon` at `now`: each ban with what it has left (see [`elapsed`]).
-pub fn restore(snap: &Snapshot, daemon: &mut Daemon, now: Now) -> Restored {
-    let clock = daemon.clock(now);
-    let gone = elapsed(snap.saved_at, now.wall);
-    let mut out = Restored::default();
-    for js in &snap.jails {
-        let Some(jail) = daemon.jails.iter_mut().find(|j| j.name == js.name) else {
-            out.lift
-                .extend(js.bans.iter().map(|b| (js.name.clone(), b.host.host())));
-            continue;
-        };
-        for o in js.offenders.iter().rev() {
-            let until = clock.saturating_add(o.until_rel).saturating_sub(gone);
-            let rec = Offender {
-                bans: o.bans.max(1),
-                last: o.last,
-                until,
-            };
-            jail.restore_offender(o.host.host(), rec);
-            out.offenders += 1;
-        }
-        for b in js.bans.iter().rev() {
-            let host = b.host.host();
-            if jail.is_ignored(&host) {
-                out.lift.push((js.name.clone(), host));
-                continue;
-            }
-            let d = match b.duration {
-                Some(dur) => {
-                    let left = i64::from(b.remaining.unwrap_or(dur).min(dur)) - gone;
-                    if left <= 0 {
-                        out.expired += 1;
-                        continue;
-                    }
-                    Decision {
-                        host,
-                        start: clock - (i64::from(dur) - left),
-                        duration: Some(dur),
-                        count: b.count.max(1),
-                    }
-                }
-                None => Decision {
-                    host,
-                    start: b.start.clamp(clock - FAR, clock),
-                    duration: None,
-                    count: b.count.max(1),
-                },
-            };
-            jail.restore(d);
-            out.bans += 1;
-        }
-    }
-    out
 }

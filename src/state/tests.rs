@@ -3,15 +3,25 @@
 
 use super::file::{self, crc32, decode, encode, HEADER_LEN};
 use super::*;
+use crate::clock::Now;
 use crate::config::{Config, JailConfig};
+use crate::engine::{Engine, Restored};
 
-fn daemon() -> Daemon {
+fn capture(d: &Engine, now: Now) -> Snapshot {
+    d.snapshot(now)
+}
+
+fn restore(snap: &Snapshot, d: &mut Engine, now: Now) -> Restored {
+    d.restore(snap, now, &mut Vec::new())
+}
+
+fn daemon() -> Engine {
     let mut c = Config::default();
     let mut j = JailConfig::new("dropbear");
     j.bantime = Some(600);
     j.bantime_factor = 2;
     c.jails.push(j);
-    Daemon::new(&c, &[], 42, false).expect("daemon")
+    Engine::new(&c, &[], 42).expect("daemon")
 }
 
 fn at(wall: i64) -> Now {
@@ -141,10 +151,7 @@ fn offender_history_survives_and_escalates() {
     let mut d = daemon();
     let h = v4("192.0.2.44");
     d.jails[0].ban(h, T0, None);
-    d.tick(
-        at(T0 + 700),
-        &mut crate::firewall::dryrun::DryRun::new(std::io::sink()),
-    );
+    d.tick(at(T0 + 700), &mut Vec::new());
     assert_eq!(d.jails[0].banned(), 0);
     let snap = capture(&d, at(T0 + 700));
     assert!(snap.jails[0].bans.is_empty());
@@ -220,10 +227,7 @@ fn random_files_never_panic_the_decoder_or_the_restore() {
             let mut fresh = daemon();
             restore(&snap, &mut fresh, at(T0 + 60));
             let _ = capture(&fresh, at(T0 + 60));
-            fresh.tick(
-                at(T0 + 10_000_000),
-                &mut crate::firewall::dryrun::DryRun::new(std::io::sink()),
-            );
+            fresh.tick(at(T0 + 10_000_000), &mut Vec::new());
         }
     }
     assert!(decoded > 300, "{decoded} inputs reached restore");

@@ -8,11 +8,11 @@
 //! The loop also serves the control socket (a client asking for a reload ends the loop with
 //! [`Exit::Reload`] too; the caller answers it) and has the state [`Keeper`] write what is due.
 
-use super::{Daemon, Now};
-use crate::clock;
+use crate::clock::Now;
 use crate::control::handle::handle;
 use crate::control::server::Server;
-use crate::firewall::Firewall;
+use crate::engine::{Action, Counters, Engine};
+use crate::firewall::{Ban, Error, Firewall};
 use crate::source::{Source, Status};
 use crate::state::keeper::Keeper;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -24,6 +24,10 @@ use std::os::fd::AsFd;
 pub const TICK_MS: u64 = 250;
 /// How often the local zone's UTC offset is read again.
 pub const ZONE_CHECK_MS: u64 = 60_000;
+/// Within a long drain of the source, the clock is read again and the state keeper asked
+/// every this many lines: with slow kernel commits a burst of thousands of lines takes
+/// seconds, and `kill -9` must lose at most the last second of bans.
+pub const LINES_PER_TURN: u32 = 64;
 
 /// Why the loop returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,26 +57,89 @@ pub struct Services {
     pub keeper: Option<Keeper>,
 }
 
-/// Runs until a signal, a reload request or the end of standard input.
+/// Applies `actions` (and empties the buffer): the one place the engine's decisions reach
+/// the firewall backend and the state keeper. Consecutive blocks go in one batch. Returns the
+/// first backend error (also logged and counted).
+pub fn apply(
+    actions: &mut Vec<Action>,
+    fw: &mut dyn Firewall,
+    counters: &mut Counters,
+    keeper: Option<&mut Keeper>,
+) -> Option<Error> {
+    if actions.is_empty() {
+        return None;
+    }
+    if let Some(k) = keeper {
+        k.mark();
+    }
+    let mut first = None;
+    let mut failed = |e: Error, counters: &mut Counters| {
+        counters.firewall_errors += 1;
+        first.get_or_insert(e);
+    };
+    let mut bans: Vec<Ban> = Vec::new();
+    let mut it = actions.drain(..).peekable();
+    while let Some(a) = it.next() {
+        match a {
+            Action::Block { ban } => {
+                bans.push(ban);
+                if matches!(it.peek(), Some(Action::Block { .. })) {
+                    continue;
+                }
+                let r = match bans.as_slice() {
+                    [one] => fw.block(one).map_err(|e| {
+                        log::error!("{}: ban {}: {e}", one.jail, one.host);
+                        e
+                    }),
+                    many => fw.block_many(many).map_err(|e| {
+                        log::error!("installing {} bans: {e}", many.len());
+                        e
+                    }),
+                };
+                if let Err(e) = r {
+                    failed(e, counters);
+                }
+                bans.clear();
+            }
+            Action::Release { jail, host } => {
+                if let Err(e) = fw.release(&jail, host) {
+                    log::error!("{jail}: unban {host}: {e}");
+                    failed(e, counters);
+                }
+            }
+            Action::ReleaseAll => {
+                if let Err(e) = fw.flush() {
+                    log::error!("emptying the sets: {e}");
+                    failed(e, counters);
+                }
+            }
+        }
+    }
+    first
+}
+
+/// Runs until a signal, a reload request or the end of standard input. The clock is read
+/// once per turn (and every [`LINES_PER_TURN`] lines of a long drain).
 pub fn run(
-    daemon: &mut Daemon,
+    engine: &mut Engine,
     source: &mut Source,
     fw: &mut dyn Firewall,
     sig: &SignalFd,
     svc: &mut Services,
 ) -> Exit {
     let mut zone_checked_ms = None;
+    let mut actions: Vec<Action> = Vec::new();
+    let mut now = Now::read();
     loop {
-        let now_ms = clock::mono_ms();
-        if zone_checked_ms.map_or(true, |t| now_ms.saturating_sub(t) >= ZONE_CHECK_MS) {
+        if zone_checked_ms.map_or(true, |t| now.mono_ms.saturating_sub(t) >= ZONE_CHECK_MS) {
             // The zone can change (DST, `uci set system.@system[0].zonename`): ask again now and then.
-            daemon.set_utc_offset(crate::sys::utc_offset(clock::wall()));
-            zone_checked_ms = Some(now_ms);
+            engine.set_utc_offset(crate::sys::utc_offset(now.wall));
+            zone_checked_ms = Some(now.mono_ms);
         }
-        source.tick(now_ms);
+        source.tick(now.mono_ms);
         let (ready_src, ready_sig, ready_fw) = {
             let src_fd = source.fd();
-            let fw_borrowed = fw.event_fd();
+            let fw_borrowed = fw.events().and_then(|e| e.event_fd());
             let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(12);
             fds.push(PollFd::new(sig.as_fd(), PollFlags::POLLIN));
             if let Some(fd) = src_fd {
@@ -86,7 +153,7 @@ pub fn run(
             }
             let wait = source
                 .next_deadline_ms()
-                .map_or(TICK_MS, |d| d.saturating_sub(now_ms))
+                .map_or(TICK_MS, |d| d.saturating_sub(now.mono_ms))
                 .min(TICK_MS);
             let timeout = PollTimeout::try_from(wait as i32).unwrap_or(PollTimeout::MAX);
             match poll(&mut fds, timeout) {
@@ -121,47 +188,49 @@ pub fn run(
                 }
             }
         }
-        let now = Now::read();
+        now = Now::read();
         if ready_src {
-            let status = source.read(now.mono_ms, &mut |raw: &[u8]| daemon.line(raw, now, fw));
+            let mut n = 0u32;
+            let status = source.read(now.mono_ms, &mut |raw: &[u8]| {
+                engine.line(raw, now, &mut actions);
+                apply(&mut actions, fw, &mut engine.counters, svc.keeper.as_mut());
+                n += 1;
+                if n % LINES_PER_TURN == 0 {
+                    now = Now::read();
+                    if let Some(k) = svc.keeper.as_mut() {
+                        k.tick(engine, now);
+                    }
+                }
+            });
             if status == Status::Ended {
                 log::info!("end of input");
                 return Exit::SourceEnded;
             }
         }
         if ready_fw {
-            match fw.poll_events() {
-                Ok(true) => reinstall(daemon, fw, now.wall),
-                Ok(false) => {}
-                Err(e) => log::error!("firewall events: {e}"),
+            match fw.events().map(|e| e.poll_events()) {
+                Some(Ok(true)) => engine.reinstall(now, &mut actions),
+                Some(Ok(false)) | None => {}
+                Some(Err(e)) => log::error!("firewall events: {e}"),
             }
+            apply(&mut actions, fw, &mut engine.counters, None);
         }
         let mut reload = false;
         if let Some(ctl) = svc.control.as_mut() {
-            let now = Now::read();
             let src: &Source = source;
-            reload = ctl.service(now.mono_ms, &mut |req| handle(req, daemon, fw, src, now));
+            let keeper = &mut svc.keeper;
+            reload = ctl.service(now.mono_ms, &mut |req| {
+                handle(req, engine, fw, keeper.as_mut(), src, now)
+            });
         }
-        let now = Now::read();
-        daemon.tick(now, fw);
+        engine.tick(now, &mut actions);
+        apply(&mut actions, fw, &mut engine.counters, svc.keeper.as_mut());
         if let Some(k) = svc.keeper.as_mut() {
-            k.tick(daemon, now);
+            k.tick(engine, now);
         }
         if reload {
             log::info!("reload asked on the control socket");
             return Exit::Reload;
         }
-    }
-}
-
-/// Re-installs every active ban with the time it has left.
-pub fn reinstall(daemon: &Daemon, fw: &mut dyn Firewall, wall: i64) {
-    let bans = daemon.active_bans(wall);
-    if bans.is_empty() {
-        return;
-    }
-    match fw.block_many(&bans) {
-        Ok(()) => log::info!("re-installed {} active bans", bans.len()),
-        Err(e) => log::error!("re-installing {} active bans: {e}", bans.len()),
     }
 }

@@ -1,0 +1,371 @@
+//! The engine of decisions: lines, ticks and requests in, actions out. No clock, no file, no
+//! socket.
+//!
+//! [`Engine`] holds the filters, the jails and recidive. It is fed raw lines with the time
+//! they arrived ([`Engine::line`]), ticks ([`Engine::tick`]) and requests (manual
+//! [`ban`](Engine::ban)/[`unban`](Engine::unban), [`reload`](Engine::reload) with a new
+//! configuration, [`restore`](Engine::restore) from a snapshot, [`reinstall`](Engine::reinstall)
+//! after the kernel lost its sets, and later decisions from outside such as CrowdSec, each
+//! with its [`Origin`]). What the firewall should do comes out as [`Action`]s pushed onto a
+//! buffer the caller owns and then applies (the event loop has one function for that; the
+//! dry-run backend is just another backend). [`Engine::snapshot`] is what the state file keeps.
+//!
+//! **Bounds.** One line pushes at most two actions per jail fed by its filters plus the
+//! expiries due; a request at most one per ban held (the jail tables are sized at start).
+//!
+//! **Time.** See [`time`]: failures count at their line's time, expiry runs on the event
+//! clock, lines from the future are not believed, and the kernel is told what a ban has left
+//! by the trusted wall clock ([`Engine::ban_view`], the one place that is computed).
+//!
+//! **Dispatch.** Each filter runs once per line, and only when it declares the line's program
+//! (lines without a program reach every filter). logjail's own log lines are dropped first.
+
+mod requests;
+mod snapshot;
+#[cfg(test)]
+mod tests;
+pub mod time;
+
+pub use requests::{BanTime, RequestError};
+pub use snapshot::Restored;
+
+use crate::addr::{Cidr, Host};
+use crate::clock::Now;
+use crate::config::Config;
+use crate::filter::dispatch::{self, Dispatch};
+use crate::filter::{self, Filter, Outcome};
+use crate::firewall::{jail_name, Ban, JailName};
+use crate::jail::recidive::{self, Recidive};
+use crate::jail::{Decision, Jail, Verdict};
+use crate::line;
+use crate::logging::TAG;
+use core::fmt;
+use time::EventClock;
+
+/// Why the engine could not be built.
+#[derive(Debug)]
+pub enum SetupError {
+    Filter {
+        jail: String,
+        error: filter::FilterError,
+    },
+    NoJails,
+}
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SetupError::Filter { jail, error } => write!(f, "jail '{jail}': {error}"),
+            SetupError::NoJails => f.write_str("no enabled jail in the configuration"),
+        }
+    }
+}
+
+/// What the firewall backend should do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Put `ban.host` into the sets for `ban.timeout`.
+    Block { ban: Ban },
+    /// Take `host` out of the sets (whether or not the engine had a record of it).
+    Release { jail: JailName, host: Host },
+    /// Take every element out of logjail's sets (`unban --all`).
+    ReleaseAll,
+}
+
+/// Where a decision came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A jail counted failures in the log.
+    Log,
+    /// `logjail ban` / `unban` on the control socket.
+    Manual,
+}
+
+/// Running counters for `status`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub lines: u64,
+    pub matched: u64,
+    pub firewall_errors: u64,
+}
+
+pub struct Engine {
+    filters: Vec<Filter>,
+    /// Which filters a program reaches.
+    dispatch: Dispatch,
+    /// `jails_of[i]`: indices of the jails fed by `filters[i]`.
+    jails_of: Vec<Vec<usize>>,
+    pub jails: Vec<Jail>,
+    /// Hosts banned often across all jails (`recidive_maxbans`); `None` when off.
+    pub recidive: Option<Recidive>,
+    clock: EventClock,
+    /// Seconds east of UTC of the router's zone, for lines stamped in local time.
+    utc_offset: i64,
+    pub counters: Counters,
+}
+
+/// How long a ban lasts, as the log says it: `for 600s` or `permanently` (formatted in place,
+/// without a `String` per ban).
+struct Lasting(Option<u32>);
+
+impl fmt::Display for Lasting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(s) => write!(f, "for {s}s"),
+            None => f.write_str("permanently"),
+        }
+    }
+}
+
+/// Why a ban is lifted, as the log line says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Why {
+    Expired,
+    Manual,
+    /// A reload removed the jail or now ignores the host.
+    Reload,
+    /// A reload turned recidive off.
+    RecidiveOff,
+    /// A saved ban whose jail is gone or whose host is now ignored.
+    Saved,
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Why::Expired => "",
+            Why::Manual => " (manual)",
+            Why::Reload => " (jail removed or host now ignored)",
+            Why::RecidiveOff => " (recidive turned off)",
+            Why::Saved => " (saved ban; jail removed or host now ignored)",
+        })
+    }
+}
+
+/// Logs and pushes the release of `host` from `jail`: the one place a ban is lifted.
+fn release(out: &mut Vec<Action>, jail: &str, host: Host, why: Why) {
+    log::info!("{jail}: unban {host}{why}");
+    out.push(Action::Release {
+        jail: jail_name(jail),
+        host,
+    });
+}
+
+/// Loopback is never banned, whatever the configuration says.
+pub fn loopback() -> [Cidr; 2] {
+    [
+        Cidr::new([127, 0, 0, 0].into(), 8),
+        Cidr::new(core::net::Ipv6Addr::LOCALHOST.into(), 128),
+    ]
+}
+
+impl Engine {
+    /// Builds filters and jails from `config`. `own` are the router's own addresses (used for
+    /// jails with `ignoreself`), `seed` keys the jail tables' hashes.
+    pub fn new(config: &Config, own: &[Cidr], seed: u64) -> Result<Engine, SetupError> {
+        let mut filters: Vec<Filter> = Vec::new();
+        let mut jails_of: Vec<Vec<usize>> = Vec::new();
+        let mut jails = Vec::new();
+        for (n, jc) in config.jails.iter().filter(|j| j.enabled).enumerate() {
+            let fi = match filters.iter().position(|f| f.name() == jc.filter) {
+                Some(i) => i,
+                None => {
+                    let f = filter::load(&jc.filter, &config.main.filter_dir).map_err(|error| {
+                        SetupError::Filter {
+                            jail: jc.name.clone(),
+                            error,
+                        }
+                    })?;
+                    filters.push(f);
+                    jails_of.push(Vec::new());
+                    filters.len() - 1
+                }
+            };
+            let mut ignore: Vec<Cidr> = loopback().to_vec();
+            ignore.extend_from_slice(&config.main.ignoreip);
+            ignore.extend_from_slice(&jc.ignoreip);
+            if jc.ignoreself {
+                ignore.extend_from_slice(own);
+            }
+            jails_of[fi].push(jails.len());
+            jails.push(Jail::new(jc, ignore, seed.rotate_left(n as u32 * 7)));
+        }
+        if jails.is_empty() {
+            return Err(SetupError::NoJails);
+        }
+        Ok(Engine {
+            dispatch: Dispatch::new(&filters),
+            filters,
+            jails_of,
+            jails,
+            recidive: config
+                .main
+                .recidive
+                .map(|p| Recidive::new(p, seed.rotate_left(29))),
+            clock: EventClock::new(),
+            utc_offset: 0,
+            counters: Counters::default(),
+        })
+    }
+
+    /// Sets the local zone's offset from UTC (seconds east), read by the event loop.
+    pub fn set_utc_offset(&mut self, seconds: i64) {
+        self.utc_offset = seconds;
+    }
+
+    /// The event clock at `now` (see [`time`]).
+    pub fn clock(&self, now: Now) -> i64 {
+        self.clock.at(now)
+    }
+
+    /// The ban `d` of `jail` as the backend should see it at `now`: what the kernel should hold
+    /// (by the trusted wall clock) and what is left by the event clock. The one place this is
+    /// computed.
+    pub fn ban_view(&self, jail: &str, d: &Decision, now: Now) -> Ban {
+        Ban {
+            jail: jail_name(jail),
+            host: d.host,
+            timeout: d.remaining(self.clock.trusted_wall(now)),
+            left: d.remaining(self.clock.at(now)),
+            replace: false,
+        }
+    }
+
+    /// One raw log line that arrived at `now`.
+    pub fn line(&mut self, raw: &[u8], now: Now, out: &mut Vec<Action>) {
+        self.counters.lines += 1;
+        let l = line::parse(raw, now.wall);
+        if l.program == TAG.as_bytes() {
+            return;
+        }
+        let t = l.time.map(|t| if l.local { t - self.utc_offset } else { t });
+        let at = self.clock.line(t, now);
+        self.expire(now, out);
+        for fi in dispatch::indices(self.dispatch.mask(l.program)) {
+            if !self.dispatch.exact() && !self.filters[fi].applies_to(l.program) {
+                continue;
+            }
+            let Outcome::Match(m) = self.filters[fi].check(l.message) else {
+                continue;
+            };
+            self.counters.matched += 1;
+            for k in 0..self.jails_of[fi].len() {
+                let ji = self.jails_of[fi][k];
+                match self.jails[ji].failure(m.addr, at) {
+                    Verdict::Ban(d) => {
+                        self.block(ji, &d, now, Origin::Log, out);
+                    }
+                    Verdict::Counted { failures } => {
+                        log::debug!(
+                            "{}: {} failure {failures}/{}",
+                            self.jails[ji].name,
+                            m.addr,
+                            self.jails[ji].params.maxretry
+                        )
+                    }
+                    Verdict::Ignored => {
+                        log::debug!("{}: {} is on the ignore list", self.jails[ji].name, m.addr)
+                    }
+                    Verdict::AlreadyBanned => {}
+                }
+            }
+        }
+    }
+
+    /// Time passes: bans whose end the event clock has reached are lifted.
+    pub fn tick(&mut self, now: Now, out: &mut Vec<Action>) {
+        self.clock.tick(now);
+        self.expire(now, out);
+    }
+
+    fn expire(&mut self, now: Now, out: &mut Vec<Action>) {
+        let clock = self.clock.at(now);
+        let Engine { jails, recidive, .. } = self;
+        for j in jails.iter_mut() {
+            j.expire(clock, |name, d| {
+                if recidive.as_ref().is_some_and(|r| r.holds(d.host)) {
+                    log::info!("{name}: ban of {} ended; {} holds it", d.host, recidive::NAME);
+                    return;
+                }
+                release(out, name, d.host, Why::Expired);
+            });
+        }
+        if let Some(r) = recidive {
+            r.expire(clock, |d| release(out, recidive::NAME, d.host, Why::Expired));
+        }
+    }
+
+    /// Pushes the block of jail `ji`'s new ban `d`, and recidive's when `d` makes a recidivist.
+    fn block(&mut self, ji: usize, d: &Decision, now: Now, origin: Origin, out: &mut Vec<Action>) {
+        let ban = self.ban_view(&self.jails[ji].name, d, now);
+        let what = match origin {
+            Origin::Log => "ban",
+            Origin::Manual => "manual ban of",
+        };
+        if ban.timeout == Some(0) {
+            log::info!(
+                "{}: {} crossed maxretry in an old line; its ban is already over",
+                ban.jail,
+                d.host
+            );
+        } else {
+            log::info!(
+                "{}: {what} {} {} (ban #{})",
+                ban.jail,
+                d.host,
+                Lasting(d.duration),
+                d.count
+            );
+        }
+        out.push(Action::Block { ban });
+        self.recidive_ban(d, now, out);
+    }
+
+    /// Feeds a jail's ban to recidive; a recidivist's element is replaced by one with the long
+    /// timeout.
+    fn recidive_ban(&mut self, d: &Decision, now: Now, out: &mut Vec<Action>) {
+        let Some(rd) = self.recidive.as_mut().and_then(|r| r.ban(d.host, d.start)) else {
+            return;
+        };
+        let mut ban = self.ban_view(recidive::NAME, &rd, now);
+        if ban.left == Some(0) {
+            return;
+        }
+        log::info!(
+            "{}: ban {} {} ({} bans within {}s)",
+            recidive::NAME,
+            rd.host,
+            Lasting(rd.duration),
+            rd.count,
+            self.recidive.as_ref().map_or(0, |r| r.params.findtime)
+        );
+        ban.replace = true;
+        out.push(Action::Block { ban });
+    }
+
+    /// Every active ban (recidive's first, then each jail's not held by recidive) as the
+    /// backend should see it at `now`.
+    pub fn active(&self, now: Now) -> Vec<Ban> {
+        let held = |h| self.recidive.as_ref().is_some_and(|r| r.holds(h));
+        let rec = self
+            .recidive
+            .iter()
+            .flat_map(|r| r.bans())
+            .map(|d| self.ban_view(recidive::NAME, d, now));
+        let jails = self.jails.iter().flat_map(|j| {
+            j.bans()
+                .filter(move |d| !held(d.host))
+                .map(move |d| self.ban_view(&j.name, d, now))
+        });
+        rec.chain(jails).filter(|b| b.left != Some(0)).collect()
+    }
+
+    /// The firewall lost its elements (fw4 restart): every active ban again.
+    pub fn reinstall(&self, now: Now, out: &mut Vec<Action>) {
+        let bans = self.active(now);
+        if !bans.is_empty() {
+            log::info!("re-installing {} active bans", bans.len());
+        }
+        out.extend(bans.into_iter().map(|ban| Action::Block { ban }));
+    }
+}
