@@ -188,13 +188,9 @@ fn main() {
     let mut fw = Nft::new(&Main::default()).expect("backend");
     fw.init().expect("init");
     fw.flush().expect("flush");
-    let bans = |secs| -> Vec<Ban<'static>> {
+    let bans = |secs| -> Vec<Ban> {
         (0..10_000)
-            .map(|i| Ban {
-                jail: "b",
-                host: Host::V4((0x0b00_0000 + i).into()),
-                timeout: Some(secs),
-            })
+            .map(|i| Ban::new("b", Host::V4((0x0b00_0000 + i).into()), Some(secs)))
             .collect()
     };
     let t0 = Instant::now();

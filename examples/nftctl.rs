@@ -14,7 +14,7 @@
 use logjail::addr::Host;
 use logjail::config::Main;
 use logjail::firewall::nft::Nft;
-use logjail::firewall::{Ban, Firewall};
+use logjail::firewall::{Ban, Events, Firewall};
 use std::time::Instant;
 
 fn host(s: &str) -> Host {
@@ -61,32 +61,20 @@ fn main() {
         "init" => Ok(()),
         "ban" => {
             let hosts: Vec<Host> = rest.chunks(2).map(|p| host(&p[0])).collect();
-            let bans: Vec<Ban<'_>> = rest
+            let bans: Vec<Ban> = rest
                 .chunks(2)
                 .zip(&hosts)
-                .map(|(p, h)| Ban {
-                    jail: "nftctl",
-                    host: *h,
-                    timeout: secs(p.get(1).map_or("-1", String::as_str)),
-                })
+                .map(|(p, h)| Ban::new("nftctl", *h, secs(p.get(1).map_or("-1", String::as_str))))
                 .collect();
             fw.block_many(&bans)
         }
-        "unban" => fw.release(&Ban {
-            jail: "nftctl",
-            host: host(&rest[0]),
-            timeout: None,
-        }),
+        "unban" => fw.release("nftctl", host(&rest[0])),
         "flush" => fw.flush(),
         "bulk" => {
             let n: u32 = rest.first().and_then(|s| s.parse().ok()).unwrap_or(10_000);
             let t = secs(rest.get(1).map_or("3600", String::as_str));
-            let bans: Vec<Ban<'_>> = (0..n)
-                .map(|i| Ban {
-                    jail: "nftctl",
-                    host: Host::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i)),
-                    timeout: t,
-                })
+            let bans: Vec<Ban> = (0..n)
+                .map(|i| Ban::new("nftctl", Host::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i)), t))
                 .collect();
             let start = Instant::now();
             let r = fw.block_many(&bans);
@@ -102,11 +90,7 @@ fn main() {
 }
 
 fn watch(fw: &mut Nft, h: Host, timeout: Option<u32>) -> Result<(), logjail::firewall::Error> {
-    let ban = Ban {
-        jail: "nftctl",
-        host: h,
-        timeout,
-    };
+    let ban = Ban::new("nftctl", h, timeout);
     fw.block(&ban)?;
     println!("banned {h}");
     loop {

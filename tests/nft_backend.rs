@@ -6,7 +6,7 @@ mod nft_common;
 use logjail::addr::Host;
 use logjail::config::Main;
 use logjail::firewall::nft::Nft;
-use logjail::firewall::{Ban, Firewall};
+use logjail::firewall::{Ban, Events, Firewall};
 use nft_common::{element, elements, enter, expires, fw4_ruleset, load, nft, nft_try, wait_for};
 use std::time::{Duration, Instant};
 
@@ -14,12 +14,8 @@ fn host(s: &str) -> Host {
     Host::new(s.parse().unwrap(), 64)
 }
 
-fn ban(h: &str, secs: Option<u32>) -> Ban<'static> {
-    Ban {
-        jail: "test",
-        host: host(h),
-        timeout: secs,
-    }
+fn ban(h: &str, secs: Option<u32>) -> Ban {
+    Ban::new("test", host(h), secs)
 }
 
 fn backend(main: &Main) -> Nft {
@@ -92,10 +88,10 @@ fn reban_refreshes_timeout_and_unban_tolerates_absent() {
     fw.block(&ban("203.0.113.9", Some(60))).expect("shorter re-ban");
     assert!(secs(expires(&element("fw4", "logjail_v4", "203.0.113.9").unwrap())) <= 60);
 
-    fw.release(&ban("203.0.113.9", None)).expect("unban");
-    fw.release(&ban("203.0.113.9", None))
+    fw.release("test", host("203.0.113.9")).expect("unban");
+    fw.release("test", host("203.0.113.9"))
         .expect("unban of an absent element is fine");
-    fw.release(&ban("2001:db8:bad::", None)).expect("unban v6");
+    fw.release("test", host("2001:db8:bad::")).expect("unban v6");
     assert!(element("fw4", "logjail_v4", "203.0.113.9").is_none());
     assert!(
         elements("fw4", "logjail_v6").is_empty(),
@@ -303,21 +299,13 @@ fn ten_thousand_bans_in_chunked_batches() {
     }
     load(&fw4_ruleset("wan0", true));
     let mut fw = backend(&Main::default());
-    let mk = |secs| -> Vec<Ban<'static>> {
-        let mut v: Vec<Ban<'static>> = (0..9000u32)
-            .map(|i| Ban {
-                jail: "t",
-                host: Host::V4((0x0a00_0000 + i).into()),
-                timeout: Some(secs),
-            })
+    let mk = |secs| -> Vec<Ban> {
+        let mut v: Vec<Ban> = (0..9000u32)
+            .map(|i| Ban::new("t", Host::V4((0x0a00_0000 + i).into()), Some(secs)))
             .collect();
         v.extend((0..1000u32).map(|i| {
             let net = 0x2001_0db8_0000_0000_0000_0000_0000_0000u128 | (u128::from(i) << 64);
-            Ban {
-                jail: "t",
-                host: Host::V6(net.into(), 64),
-                timeout: Some(secs),
-            }
+            Ban::new("t", Host::V6(net.into(), 64), Some(secs))
         }));
         v
     };

@@ -69,16 +69,8 @@ fn ban_and_watch(main: &Main) {
     let mut fw = Nft::new(main).expect("backend");
     fw.init().expect("init");
     let bans = [
-        Ban {
-            jail: "t",
-            host: Host::new(ATTACKER_V4.parse().unwrap(), 64),
-            timeout: Some(BAN_SECS),
-        },
-        Ban {
-            jail: "t",
-            host: Host::new(ATTACKER_V6.parse().unwrap(), 64),
-            timeout: Some(BAN_SECS),
-        },
+        Ban::new("t", Host::new(ATTACKER_V4.parse().unwrap(), 64), Some(BAN_SECS)),
+        Ban::new("t", Host::new(ATTACKER_V6.parse().unwrap(), 64), Some(BAN_SECS)),
     ];
     fw.block_many(&bans).expect("ban");
     let during = reach_all(&p);
