@@ -339,3 +339,58 @@ fn kernel_in_sync_after_kill_9() {
     assert_eq!(list.matches("\"address\"").count(), 2, "{list}");
     assert_eq!(d.stop().0, 0);
 }
+
+#[test]
+fn the_state_is_saved_during_a_long_burst() {
+    // issue 10: with slow kernel commits a burst of thousands of failures went by in one read
+    // of the source, and no state was written until it was over: `kill -9` lost every ban.
+    // Here the dry-run backend's stdout is read slowly, so each ban waits like a slow commit.
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let dir = scratch("state-burst");
+    let cfg = config(&dir, "", &dropbear(1, "\toption max_bans '8192'"));
+    let mut child = Command::new(daemon_support::BIN)
+        .args(["run", "--dry-run", "--foreground", "--source", "-", "-c"])
+        .arg(&cfg)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start logjail");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 1024];
+        let mut seen = 0;
+        // About 10 KB/s: once the pipe is full, each ban line waits ~3 ms.
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                break;
+            }
+            seen += n;
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        seen
+    });
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        let mut all = String::new();
+        for i in 0..3000u32 {
+            all.push_str(&failure(&format!("198.18.{}.{}", i / 200, 1 + i % 200)));
+        }
+        let _ = stdin.write_all(all.as_bytes());
+        stdin
+    });
+    std::thread::sleep(Duration::from_millis(2000));
+    let saved = file::read(&dir.join("state"))
+        .ok()
+        .flatten()
+        .map_or(0, |s| s.bans());
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(writer.join());
+    let _ = reader.join();
+    assert!(saved >= 1000, "{saved} bans saved 2 s into the burst");
+}
