@@ -6,17 +6,17 @@
 //! [`JailConfig`](super::JailConfig), every value parsed and range-checked (see
 //! `options`).
 //!
-//! The first problem found is returned as a [`ConfigError`] whose `Display` is
+//! The first problem found is returned as a [`ConfigError`](super::ConfigError) whose `Display` is
 //! `file:line: what is wrong`, with the line of the offending statement. Things that are
 //! probably mistakes but harmless — an unknown option, an unknown section type, no enabled
 //! jail — become warnings in [`Loaded::warnings`], in the same `file:line: ...` form, and the
 //! configuration still loads. Meaning follows `uci`: an option written twice keeps the last
 //! value, `list` statements accumulate, `option x ''` unsets `x` (the default applies).
 
+use super::error::{invalid, ConfigError};
 use super::options::{jail_section, main_section};
-use super::uci::{self, Section, UciError};
+use super::uci::{self, Section};
 use super::Config;
-use core::fmt;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
@@ -30,60 +30,6 @@ pub struct Loaded {
     pub config: Config,
     /// `file:line: ...` messages for the user; empty for a clean file.
     pub warnings: Vec<String>,
-}
-
-/// Why a configuration could not be loaded. `Display` gives the message for the user.
-#[derive(Debug)]
-pub enum ConfigError {
-    /// The file could not be opened or read (missing, a directory, no permission).
-    Read { path: String, err: std::io::Error },
-    /// The file is larger than [`MAX_FILE_BYTES`].
-    TooLarge { path: String },
-    /// The text is not valid UCI.
-    Syntax(UciError),
-    /// Valid UCI with a value or section logjail cannot accept.
-    Invalid { file: String, line: usize, what: String },
-}
-
-impl ConfigError {
-    /// The line the error points at, when it points at one.
-    pub fn line(&self) -> Option<usize> {
-        match self {
-            ConfigError::Syntax(e) => Some(e.line),
-            ConfigError::Invalid { line, .. } => Some(*line),
-            ConfigError::Read { .. } | ConfigError::TooLarge { .. } => None,
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::Read { path, err } => {
-                let why = match err.kind() {
-                    std::io::ErrorKind::NotFound => "no such file".to_string(),
-                    std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-                    _ => err.to_string(),
-                };
-                write!(f, "{path}: cannot read the configuration: {why}")
-            }
-            ConfigError::TooLarge { path } => write!(
-                f,
-                "{path}: larger than {} KiB, not a logjail configuration",
-                MAX_FILE_BYTES / 1024
-            ),
-            ConfigError::Syntax(e) => write!(f, "{e}"),
-            ConfigError::Invalid { file, line, what } => write!(f, "{file}:{line}: {what}"),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-impl From<UciError> for ConfigError {
-    fn from(e: UciError) -> Self {
-        ConfigError::Syntax(e)
-    }
 }
 
 /// Reads and checks the configuration file at `path`; errors and warnings name `path`.
@@ -156,14 +102,6 @@ fn unknown_section(file: &str, s: &Section, kind: &str) -> String {
         s.line,
         uci::Excerpt(kind)
     )
-}
-
-pub(super) fn invalid(file: &str, line: usize, what: String) -> ConfigError {
-    ConfigError::Invalid {
-        file: file.into(),
-        line,
-        what,
-    }
 }
 
 #[cfg(test)]

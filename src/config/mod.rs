@@ -5,15 +5,19 @@
 //! `ignoreself`.
 
 use crate::addr::Cidr;
+use crate::jail::capacity::{self, MAX_MAXRETRY};
+use crate::jail::{Capacity, Params};
 use std::path::PathBuf;
 
+pub mod error;
 pub mod load;
 mod options;
 pub mod selfaddr;
 pub mod uci;
 pub mod value;
 
-pub use load::{load, parse, ConfigError, Loaded};
+pub use error::ConfigError;
+pub use load::{load, parse, Loaded};
 
 /// `config logjail 'main'`.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,7 +44,7 @@ pub struct Main {
     pub ignoreip: Vec<Cidr>,
     /// `recidive_maxbans` (and findtime, bantime): a host banned this often across all jails
     /// gets the long ban of the `recidive` pseudo-jail. `None`: off (the default).
-    pub recidive: Option<crate::jail::recidive::Params>,
+    pub recidive: Option<crate::jail::RecidiveParams>,
 }
 
 impl Default for Main {
@@ -93,7 +97,6 @@ pub struct JailConfig {
 impl JailConfig {
     /// A jail with the documented defaults.
     pub fn new(name: &str) -> Self {
-        use crate::jail::capacity;
         JailConfig {
             name: name.into(),
             enabled: true,
@@ -109,6 +112,29 @@ impl JailConfig {
             max_failures: capacity::DEFAULT_FAILURES,
             max_bans: capacity::DEFAULT_BANS,
             max_offenders: capacity::DEFAULT_OFFENDERS,
+        }
+    }
+}
+
+impl JailConfig {
+    /// The jail's counting and ban rules, clamped to what the jail supports.
+    pub fn params(&self) -> Params {
+        Params {
+            maxretry: self.maxretry.clamp(1, MAX_MAXRETRY),
+            findtime: self.findtime.max(1),
+            bantime: self.bantime,
+            factor: self.bantime_factor.max(1),
+            bantime_max: self.bantime_max,
+            ipv6_prefix: self.ipv6_prefix.clamp(1, 128),
+        }
+    }
+
+    /// The jail's table sizes.
+    pub fn capacity(&self) -> Capacity {
+        Capacity {
+            failures: self.max_failures,
+            bans: self.max_bans,
+            offenders: self.max_offenders,
         }
     }
 }

@@ -5,12 +5,12 @@
 //! an empty `option x ''` removes `x`. Each remaining name is then looked up in the table of
 //! its section type; unknown names become warnings.
 
-use super::load::{invalid, ConfigError};
+use super::error::{invalid, ConfigError};
 use super::uci::{Excerpt, Item, Section};
 use super::value::{self, Duration, ValueError};
 use super::{JailConfig, Main};
 use crate::addr::Cidr;
-use crate::jail::capacity;
+use crate::jail::{capacity, RecidiveParams, MAX_MAXBANS};
 use std::collections::{HashMap, HashSet};
 
 /// Longest jail name; it appears in log lines, the state file and control replies.
@@ -188,7 +188,7 @@ pub fn main_section(file: &str, s: &Section, warnings: &mut Vec<String>) -> Resu
     let sc = Scope { file, label };
     let mut m = Main::default();
     let (mut v4_line, mut v6_line) = (s.line, s.line);
-    let mut recidive = crate::jail::recidive::Params::default();
+    let mut recidive = RecidiveParams::default();
     let mut recidive_on = false;
     for (name, v) in fold(&s.items) {
         match name {
@@ -230,7 +230,7 @@ pub fn main_section(file: &str, s: &Section, warnings: &mut Vec<String>) -> Resu
             "standalone" => m.standalone = sc.boolean(&v)?,
             "ignoreip" => m.ignoreip = sc.cidrs(&v)?,
             "recidive_maxbans" => {
-                recidive.maxbans = sc.num(&v, 0, crate::jail::recidive::MAX_MAXBANS)?;
+                recidive.maxbans = sc.num(&v, 0, MAX_MAXBANS)?;
                 recidive_on = recidive.maxbans > 0;
                 if recidive.maxbans == 1 {
                     let item = sc.one(&v)?;

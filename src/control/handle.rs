@@ -131,7 +131,13 @@ fn ban(
     };
     let own = crate::config::selfaddr::addresses();
     let mut actions = Vec::new();
-    let d = match daemon.ban(jail, text, time, force, &own, now, &mut actions) {
+    let req = engine::BanRequest {
+        jail,
+        addr: text,
+        time,
+        force,
+    };
+    let d = match daemon.ban(req, &own, now, &mut actions) {
         Ok(d) => d,
         Err(e) => return err(e.to_string()),
     };

@@ -26,7 +26,7 @@ mod snapshot;
 mod tests;
 pub mod time;
 
-pub use requests::{BanTime, RequestError};
+pub use requests::{BanRequest, BanTime, RequestError};
 pub use snapshot::Restored;
 
 use crate::addr::{Cidr, Host};
@@ -188,7 +188,13 @@ impl Engine {
                 ignore.extend_from_slice(own);
             }
             jails_of[fi].push(jails.len());
-            jails.push(Jail::new(jc, ignore, seed.rotate_left(n as u32 * 7)));
+            jails.push(Jail::with(
+                &jc.name,
+                jc.params(),
+                ignore,
+                jc.capacity(),
+                seed.rotate_left(n as u32 * 7),
+            ));
         }
         if jails.is_empty() {
             return Err(SetupError::NoJails);

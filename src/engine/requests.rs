@@ -17,6 +17,16 @@ pub enum BanTime {
     Permanent,
 }
 
+/// A manual ban: `addr` (an address or prefix as the user wrote it) in `jail`; `force`
+/// overrides the jail's ignore list (never loopback or the router's own addresses).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BanRequest<'a> {
+    pub jail: &'a str,
+    pub addr: &'a str,
+    pub time: BanTime,
+    pub force: bool,
+}
+
 /// Why a request was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RequestError {
@@ -70,18 +80,20 @@ impl Engine {
             })
     }
 
-    /// A manual ban of `text` in `jail`. `own` are the router's own addresses (never banned,
-    /// even with `force`, which only overrides the ignore list).
+    /// A manual ban. `own` are the router's own addresses (never banned).
     pub fn ban(
         &mut self,
-        jail: &str,
-        text: &str,
-        time: BanTime,
-        force: bool,
+        req: BanRequest<'_>,
         own: &[Cidr],
         now: Now,
         out: &mut Vec<Action>,
     ) -> Result<Decision, RequestError> {
+        let BanRequest {
+            jail,
+            addr: text,
+            time,
+            force,
+        } = req;
         let ji = self.jail_index(jail)?;
         let host = host_in(&self.jails[ji], text).ok_or_else(|| RequestError::NotAnAddress(text.into()))?;
         let never = super::loopback();

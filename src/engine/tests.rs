@@ -16,6 +16,15 @@ fn config() -> Config {
     }
 }
 
+fn req<'a>(jail: &'a str, addr: &'a str, time: BanTime, force: bool) -> BanRequest<'a> {
+    BanRequest {
+        jail,
+        addr,
+        time,
+        force,
+    }
+}
+
 fn engine() -> Engine {
     Engine::new(&config(), &[], 42).expect("engine")
 }
@@ -147,10 +156,7 @@ fn loopback_is_never_banned_even_without_ignoreself() {
     assert!(out.is_empty(), "{:?}", shown(&out));
     // Nor by hand, even with force.
     let r = e.ban(
-        "dropbear",
-        "127.0.0.2",
-        BanTime::Jail,
-        true,
+        req("dropbear", "127.0.0.2", BanTime::Jail, true),
         &[],
         at(T0),
         &mut out,
@@ -266,10 +272,7 @@ fn manual_ban_and_unban_are_requests_with_actions() {
     let mut out = Vec::new();
     let d = e
         .ban(
-            "dropbear",
-            "198.51.100.7",
-            BanTime::Seconds(100),
-            false,
+            req("dropbear", "198.51.100.7", BanTime::Seconds(100), false),
             &[],
             at(T0),
             &mut out,
@@ -280,10 +283,7 @@ fn manual_ban_and_unban_are_requests_with_actions() {
     out.clear();
     assert!(matches!(
         e.ban(
-            "nosuch",
-            "198.51.100.7",
-            BanTime::Jail,
-            false,
+            req("nosuch", "198.51.100.7", BanTime::Jail, false),
             &[],
             at(T0),
             &mut out

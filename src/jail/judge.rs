@@ -19,7 +19,6 @@
 use super::capacity::MAX_MAXRETRY;
 use super::table::Table;
 use crate::addr::{Cidr, Host};
-use crate::config::JailConfig;
 use core::net::IpAddr;
 
 /// How long a repeat offender is remembered after its last ban ended (unless `bantime_max` is
@@ -39,17 +38,6 @@ pub struct Params {
 }
 
 impl Params {
-    pub fn from_config(c: &JailConfig) -> Params {
-        Params {
-            maxretry: c.maxretry.clamp(1, MAX_MAXRETRY),
-            findtime: c.findtime.max(1),
-            bantime: c.bantime,
-            factor: c.bantime_factor.max(1),
-            bantime_max: c.bantime_max,
-            ipv6_prefix: c.ipv6_prefix.clamp(1, 128),
-        }
-    }
-
     /// Ban time for a host banned `previous` times before, whose last ban lasted `last`.
     fn duration(&self, previous: Option<(u32, Option<u32>)>) -> Option<u32> {
         let base = self.bantime?;
@@ -156,22 +144,8 @@ pub struct Jail {
 }
 
 impl Jail {
-    /// A jail from its configuration; `ignore` is the full ignore list (the jail's own, the
-    /// global one, and the router's own addresses when `ignoreself` is on).
-    pub fn new(c: &JailConfig, ignore: Vec<Cidr>, seed: u64) -> Jail {
-        Jail::with(
-            &c.name,
-            Params::from_config(c),
-            ignore,
-            Capacity {
-                failures: c.max_failures,
-                bans: c.max_bans,
-                offenders: c.max_offenders,
-            },
-            seed,
-        )
-    }
-
+    /// A jail called `name`; `ignore` is the full ignore list (the jail's own, the global
+    /// one, and the router's own addresses when `ignoreself` is on).
     pub fn with(name: &str, params: Params, ignore: Vec<Cidr>, cap: Capacity, seed: u64) -> Jail {
         Jail {
             name: name.into(),

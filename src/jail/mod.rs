@@ -27,6 +27,31 @@ pub use judge::{Capacity, Decision, Jail, Offender, Params, Stats, Verdict, OFFE
 
 use crate::addr::Host;
 
+/// Largest `recidive_maxbans`: a host keeps this many ban times.
+pub const MAX_MAXBANS: u32 = 16;
+
+/// `recidive_maxbans`, `recidive_findtime`, `recidive_bantime`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecidiveParams {
+    /// Bans within `findtime` that make a recidivist; 2..=[`MAX_MAXBANS`].
+    pub maxbans: u32,
+    /// Seconds.
+    pub findtime: u32,
+    /// Seconds; `None` = permanent.
+    pub bantime: Option<u32>,
+}
+
+impl Default for RecidiveParams {
+    /// Five bans in a day give a week.
+    fn default() -> Self {
+        RecidiveParams {
+            maxbans: 5,
+            findtime: 86_400,
+            bantime: Some(604_800),
+        }
+    }
+}
+
 impl table::Key for Host {
     fn hash(&self, seed: u64) -> u64 {
         match *self {

@@ -15,36 +15,13 @@
 
 use super::judge::Decision;
 use super::table::Table;
+pub use super::{RecidiveParams as Params, MAX_MAXBANS};
 use crate::addr::Host;
 
 /// The pseudo-jail's name, in log lines, dry-run output and the firewall calls.
 pub const NAME: &str = "recidive";
-/// Largest `recidive_maxbans`: a host keeps this many ban times.
-pub const MAX_MAXBANS: u32 = 16;
 /// Hosts with a ban history, and hosts under a recidive ban.
 pub const CAPACITY: usize = 4096;
-
-/// `recidive_maxbans`, `recidive_findtime`, `recidive_bantime`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Params {
-    /// Bans within `findtime` that make a recidivist; 2..=[`MAX_MAXBANS`].
-    pub maxbans: u32,
-    /// Seconds.
-    pub findtime: u32,
-    /// Seconds; `None` = permanent.
-    pub bantime: Option<u32>,
-}
-
-impl Default for Params {
-    /// Five bans in a day give a week.
-    fn default() -> Self {
-        Params {
-            maxbans: 5,
-            findtime: 86_400,
-            bantime: Some(604_800),
-        }
-    }
-}
 
 /// The newest ban times of one host, oldest first.
 #[derive(Clone, Copy, Debug)]
