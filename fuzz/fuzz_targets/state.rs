@@ -1,12 +1,13 @@
 //! The state-file decoder on arbitrary bytes, twice: as a whole file (header, checksum) and as
 //! a payload with a correct header put in front, so the fuzzer reaches the postcard decoder
-//! and the restore into a daemon (clamping of untrusted times).
+//! and the restore into an engine (clamping of untrusted times).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use logjail::config::{Config, JailConfig};
-use logjail::daemon::{Daemon, Now};
-use logjail::state::{self, file};
+use logjail::clock::Now;
+use logjail::engine::Engine;
+use logjail::state::file;
 
 fuzz_target!(|data: &[u8]| {
     let _ = file::decode(data);
@@ -29,11 +30,11 @@ fuzz_target!(|data: &[u8]| {
     jc.max_bans = 64;
     jc.max_offenders = 64;
     c.jails.push(jc);
-    let mut d = Daemon::new(&c, &[], 1, false).expect("daemon");
+    let mut d = Engine::new(&c, &[], 1).expect("engine");
     let now = Now { wall: 1_764_000_000, mono_ms: 0 };
-    state::restore(&snap, &mut d, now);
-    let again = state::capture(&d, now);
-    let mut sink = logjail::firewall::dryrun::DryRun::new(std::io::sink());
-    d.tick(Now { wall: 1_764_000_000 + 1_000_000_000, mono_ms: 1 << 40 }, &mut sink);
+    let mut actions = Vec::new();
+    d.restore(&snap, now, &mut actions);
+    let again = d.snapshot(now);
+    d.tick(Now { wall: 1_764_000_000 + 1_000_000_000, mono_ms: 1 << 40 }, &mut actions);
     let _ = file::encode(&again);
 });

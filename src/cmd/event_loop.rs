@@ -234,3 +234,89 @@ pub fn run(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addr::Host;
+    use crate::firewall::jail_name;
+
+    /// A backend that records calls and refuses blocks when `fail` is set.
+    #[derive(Default)]
+    struct Recorder {
+        log: Vec<String>,
+        fail: bool,
+    }
+
+    impl Firewall for Recorder {
+        fn init(&mut self) -> Result<(), Error> {
+            Ok(())
+        }
+        fn block(&mut self, b: &Ban) -> Result<(), Error> {
+            self.block_many(core::slice::from_ref(b))
+        }
+        fn block_many(&mut self, bans: &[Ban]) -> Result<(), Error> {
+            self.log.push(format!("block {}", bans.len()));
+            if self.fail {
+                return Err(Error::Kernel {
+                    what: "set logjail_v4 not found in table inet fw4".into(),
+                    errno: 2,
+                });
+            }
+            Ok(())
+        }
+        fn release(&mut self, jail: &str, host: Host) -> Result<(), Error> {
+            self.log.push(format!("release {jail} {host}"));
+            Ok(())
+        }
+        fn flush(&mut self) -> Result<(), Error> {
+            self.log.push("flush".into());
+            Ok(())
+        }
+        fn fin(&mut self) -> Result<(), Error> {
+            Ok(())
+        }
+    }
+
+    fn block(a: &str) -> Action {
+        Action::Block {
+            ban: Ban::new("dropbear", Host::parse(a).expect("host"), Some(60)),
+        }
+    }
+
+    #[test]
+    fn consecutive_blocks_go_in_one_batch_in_order() {
+        let mut fw = Recorder::default();
+        let mut c = Counters::default();
+        let mut actions = vec![
+            block("192.0.2.1"),
+            block("192.0.2.2"),
+            Action::Release {
+                jail: jail_name("dropbear"),
+                host: Host::parse("192.0.2.3").expect("host"),
+            },
+            block("192.0.2.4"),
+            Action::ReleaseAll,
+        ];
+        assert!(apply(&mut actions, &mut fw, &mut c, None).is_none());
+        assert!(actions.is_empty());
+        assert_eq!(
+            fw.log,
+            ["block 2", "release dropbear 192.0.2.3", "block 1", "flush"]
+        );
+    }
+
+    #[test]
+    fn a_backend_error_is_counted_returned_and_the_rest_goes_on() {
+        let mut fw = Recorder {
+            fail: true,
+            ..Recorder::default()
+        };
+        let mut c = Counters::default();
+        let mut actions = vec![block("192.0.2.1"), Action::ReleaseAll, block("192.0.2.2")];
+        let e = apply(&mut actions, &mut fw, &mut c, None).expect("error");
+        assert!(e.to_string().contains("logjail_v4"), "{e}");
+        assert_eq!(c.firewall_errors, 2);
+        assert_eq!(fw.log, ["block 1", "flush", "block 1"]);
+    }
+}

@@ -160,9 +160,22 @@ pub fn loopback() -> [Cidr; 2] {
 }
 
 impl Engine {
-    /// Builds filters and jails from `config`. `own` are the router's own addresses (used for
-    /// jails with `ignoreself`), `seed` keys the jail tables' hashes.
+    /// Builds filters and jails from `config`, reading filters with the default loader
+    /// ([`filter::load`]: built-in, or a file in `filter_dir`). See [`Engine::with_loader`].
     pub fn new(config: &Config, own: &[Cidr], seed: u64) -> Result<Engine, SetupError> {
+        let dir = config.main.filter_dir.clone();
+        Engine::with_loader(config, own, seed, &mut |name| filter::load(name, &dir))
+    }
+
+    /// Builds filters and jails from `config`; `load` turns a jail's filter name into a
+    /// [`Filter`] (the shell's file access, or a test's table). `own` are the router's own
+    /// addresses (used for jails with `ignoreself`), `seed` keys the jail tables' hashes.
+    pub fn with_loader(
+        config: &Config,
+        own: &[Cidr],
+        seed: u64,
+        load: &mut dyn FnMut(&str) -> Result<Filter, filter::FilterError>,
+    ) -> Result<Engine, SetupError> {
         let mut filters: Vec<Filter> = Vec::new();
         let mut jails_of: Vec<Vec<usize>> = Vec::new();
         let mut jails = Vec::new();
@@ -170,11 +183,9 @@ impl Engine {
             let fi = match filters.iter().position(|f| f.name() == jc.filter) {
                 Some(i) => i,
                 None => {
-                    let f = filter::load(&jc.filter, &config.main.filter_dir).map_err(|error| {
-                        SetupError::Filter {
-                            jail: jc.name.clone(),
-                            error,
-                        }
+                    let f = load(&jc.filter).map_err(|error| SetupError::Filter {
+                        jail: jc.name.clone(),
+                        error,
                     })?;
                     filters.push(f);
                     jails_of.push(Vec::new());
