@@ -9,7 +9,6 @@
 #![deny(unsafe_code)]
 
 pub mod addr;
-pub mod cli;
 pub mod clock;
 pub mod cmd;
 pub mod config;

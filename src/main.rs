@@ -1,5 +1,5 @@
-use logjail::cli::{Cli, Verb};
 use logjail::cmd;
+use logjail::cmd::cli::{Cli, Verb};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

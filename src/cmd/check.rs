@@ -6,7 +6,7 @@
 //! value, defaults included, so a user sees exactly what the daemon will do.
 
 use crate::addr::Cidr;
-use crate::cli::CheckArgs;
+use crate::cmd::cli::CheckArgs;
 use crate::config::value::Duration;
 use crate::config::{self, selfaddr, Config, JailConfig, Main};
 use std::fmt::Write as _;

@@ -4,7 +4,7 @@
 //! daemon refuses the request, or the arguments make no sense — with the reason on stderr.
 
 use super::show;
-use crate::cli::{BanArgs, Common, ListArgs, ReloadArgs, StatusArgs, UnbanArgs, VersionArgs};
+use crate::cmd::cli::{BanArgs, Common, ListArgs, ReloadArgs, StatusArgs, UnbanArgs, VersionArgs};
 use crate::config::{self, Main};
 use crate::control::client;
 use crate::control::proto::{BanTime, Request, Response};

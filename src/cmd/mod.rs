@@ -1,6 +1,8 @@
-//! One module per CLI verb. Each `run` returns the process exit code.
+//! The shell's verbs: the command line ([`cli`]) and one module per verb, each `run`
+//! returning the process exit code; `logjail run`'s event loop ([`event_loop`]) and setup.
 
 pub mod check;
+pub mod cli;
 pub mod ctl;
 pub mod event_loop;
 pub mod run;

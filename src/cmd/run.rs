@@ -1,8 +1,8 @@
 //! `logjail run`: load the configuration, build the daemon, run the event loop.
 
 use crate::addr::Cidr;
-use crate::cli::RunArgs;
 use crate::clock::{self, Now};
+use crate::cmd::cli::RunArgs;
 use crate::cmd::event_loop::{self, apply, Exit};
 use crate::cmd::startup;
 use crate::config::{self, Config};

@@ -16,7 +16,7 @@
 //! `--print-*` lines go to standard error, so standard output stays one object.
 
 use crate::addr::Host;
-use crate::cli::TestArgs;
+use crate::cmd::cli::TestArgs;
 use crate::filter::dispatch::{self, Dispatch};
 use crate::filter::{self, Filter, Outcome};
 use crate::source::lines::Lines;
