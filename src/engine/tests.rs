@@ -418,3 +418,37 @@ fn a_reload_keeps_bans_and_recidive_or_lifts_what_is_gone() {
     assert!(tick(&mut e, at(T0 + 30)).is_empty());
     assert_eq!(tick(&mut e, at(T0 + 63)), vec!["unban dropbear 203.0.113.9"]);
 }
+
+#[test]
+fn a_step_of_the_wall_clock_moves_no_ban() {
+    // NTP at boot steps the router's clock two days ahead: lines now carry the new time. The
+    // ban decided before the step ends when its 60 s are over, and new bans are full length.
+    let mut e = banned();
+    let step = 2 * 86_400;
+    let stepped = |secs: i64| Now {
+        wall: T0 + secs + step,
+        mono_ms: u64::try_from(secs).unwrap_or(0) * 1000,
+    };
+    let mut out = Vec::new();
+    let l = "Mon Nov 30 10:00:10 2026 daemon.notice ntpd[9]: time set +172800s";
+    e.line(l.as_bytes(), stepped(10), &mut out);
+    assert!(out.is_empty(), "{:?}", shown(&out));
+    assert!(tick(&mut e, stepped(30)).is_empty());
+    let other = |i| {
+        format!("Mon Nov 30 10:00:4{i} 2026 authpriv.warn dropbear[1]: Bad password attempt for 'root' from 198.51.100.5:22")
+    };
+    let out = feed(&mut e, 3, other, |i| stepped(40 + i));
+    assert_eq!(out, vec!["ban dropbear 198.51.100.5 Some(60)"]);
+    assert_eq!(tick(&mut e, stepped(62)), vec!["unban dropbear 203.0.113.9"]);
+    // Stepped back by an hour instead: new bans still reach the kernel in full.
+    let mut e = banned();
+    let back = |secs: i64| Now {
+        wall: T0 + secs - 3600,
+        mono_ms: u64::try_from(secs).unwrap_or(0) * 1000,
+    };
+    let other = |i| {
+        format!("Sat Nov 28 09:00:4{i} 2026 authpriv.warn dropbear[1]: Bad password attempt for 'root' from 198.51.100.5:22")
+    };
+    let out = feed(&mut e, 3, other, |i| back(40 + i));
+    assert_eq!(out, vec!["ban dropbear 198.51.100.5 Some(60)"]);
+}

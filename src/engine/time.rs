@@ -4,19 +4,25 @@
 //! accepted line time advanced by the monotonic time since that line arrived. Live, that is
 //! the wall clock; in a replay it follows the log; a jump of the wall clock moves nothing.
 //!
-//! **Lines from the future.** A line's time is believed only up to [`LEAP`] seconds past the
-//! *trusted wall clock*: the wall time of the engine's first input advanced by the monotonic
-//! clock since. A line dated further ahead (a program with its own wrong clock, an NTP message
-//! at boot on a router without a real-time clock, a crafted line) does not move the event
-//! clock — it would lift every ban at once — and counts at the event clock, like a line
-//! without a time; the first such line is logged, then at most one summary per
-//! [`WARN_EVERY_MS`]. A replayed file passes: its lines are older than the wall clock, however
-//! fast they arrive and however far apart their stamps are. Stepping ahead within the bound is
-//! allowed (a line a few minutes early ends bans at most [`LEAP`] seconds early), and as the
-//! bound is the trusted wall clock, not the last line, steps cannot creep further.
+//! **One time line.** The engine's time line is the *trusted wall clock*: the wall time of
+//! its first input carried on by the monotonic clock. When the system's wall clock is stepped
+//! later (NTP at boot on a router without a real-time clock, or an admin), lines stamped by it
+//! carry the step; the engine subtracts it (the difference between the wall clock and the
+//! trusted one at the line's arrival), so a step moves no ban's end, in either direction.
 //!
-//! The kernel is told what a ban has left by the trusted wall clock (never more than decided),
-//! so a ban an old line decided (a file replayed at start) does not reach the kernel at all.
+//! **Lines from the future.** A line's time (so corrected) is believed only up to [`LEAP`]
+//! seconds past the trusted wall clock. A line dated further ahead (a program with its own
+//! wrong clock, a crafted line) does not move the event clock — it would lift every ban at
+//! once — and counts at the event clock, like a line without a time; the first such line is
+//! logged, then at most one summary per [`WARN_EVERY_MS`]. A replayed file passes: its lines
+//! are older than the wall clock, however fast they arrive and however far apart their stamps
+//! are. Stepping ahead within the bound is allowed (a line a few minutes early ends bans at
+//! most [`LEAP`] seconds early), and as the bound is the trusted wall clock, not the last
+//! line, such steps cannot creep further.
+//!
+//! The kernel is told what a ban has left by the trusted wall clock (never more than
+//! decided), so a ban an old line decided (a file replayed at start) does not reach the
+//! kernel at all, while the dry run shows what it had left by the event clock.
 
 use crate::clock::Now;
 
@@ -80,7 +86,9 @@ impl EventClock {
     pub fn line(&mut self, t: Option<i64>, now: Now) -> i64 {
         self.base(now);
         let trusted = self.trusted_wall(now);
-        match t {
+        // The step of the system's wall clock since the first input, taken out of the stamp.
+        let step = now.wall.saturating_sub(trusted);
+        match t.map(|t| t.saturating_sub(step)) {
             Some(t) if t > trusted.saturating_add(LEAP) => {
                 self.future(t - trusted, now);
                 self.event.get_or_insert((trusted, now.mono_ms));
