@@ -184,7 +184,8 @@ fn paths(module: &[String], code: &str) -> Vec<String> {
 }
 
 fn is_core(rel: &str) -> bool {
-    let test = rel.ends_with("tests.rs") || rel.ends_with("_tests.rs") || rel.ends_with("vectors.rs");
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let test = name.starts_with("tests") || name.ends_with("tests.rs") || name == "vectors.rs";
     !test
         && CORE.iter().any(|c| {
             if c.ends_with('/') {
