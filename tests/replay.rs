@@ -1,6 +1,9 @@
 //! End to end: the bundled sample log replayed through `logjail run --dry-run` gives exactly
 //! the decisions a user would expect, in order.
 
+mod daemon_support;
+
+use daemon_support::{config, dropbear, failure, scratch, Daemon};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -81,4 +84,44 @@ fn replay_is_the_same_when_fed_byte_by_byte_slowly_enough_to_tick() {
     drop(stdin);
     let out = child.wait_with_output().expect("wait");
     assert_eq!(String::from_utf8_lossy(&out.stdout), EXPECTED);
+}
+
+/// A logread line (`Thu Dec  3 10:00:00 2026 PRIO PROG: MSG`) stamped `ahead` seconds from
+/// now, in UTC as the daemon reads it when the zone is UTC.
+fn logread_line_ahead(ahead: i64, rest: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let out = Command::new("date")
+        .args(["-u", "-d", &format!("@{}", now + ahead), "+%a %b %e %H:%M:%S %Y"])
+        .output()
+        .expect("date");
+    format!("{} {rest}\n", String::from_utf8_lossy(&out.stdout).trim_end())
+}
+
+#[test]
+fn a_line_dated_two_days_ahead_lifts_no_ban() {
+    // issue 10: one line from the future (any program: an NTP message at boot) moved the
+    // event clock two days ahead and every ban ended at once.
+    let dir = scratch("replay-future");
+    let cfg = config(&dir, "", &dropbear(3, ""));
+    let mut d = Daemon::start(&cfg);
+    for _ in 0..3 {
+        d.feed(&failure("203.0.113.9"));
+    }
+    assert!(d.wait_out("ban dropbear 203.0.113.9 600"), "{}", d.out());
+    d.feed(&logread_line_ahead(
+        2 * 86_400,
+        "daemon.notice ntpd[9]: time slew +0.000s",
+    ));
+    d.feed(&logread_line_ahead(
+        2 * 86_400 + 1,
+        "authpriv.warn dropbear[1]: Bad password attempt for 'root' from 198.51.100.5:22",
+    ));
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    let (code, out, err) = d.stop();
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("unban"), "a ban was lifted:\n{out}");
+    assert!(err.contains("ahead of the clock"), "{err}");
 }
