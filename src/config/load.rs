@@ -6,7 +6,7 @@
 //! [`JailConfig`](super::JailConfig), every value parsed and range-checked (see
 //! `options`).
 //!
-//! The first problem found is returned as a [`ConfigError`](super::ConfigError) whose `Display` is
+//! The first problem found is returned as a [`ConfigError`] whose `Display` is
 //! `file:line: what is wrong`, with the line of the offending statement. Things that are
 //! probably mistakes but harmless — an unknown option, an unknown section type, no enabled
 //! jail — become warnings in [`Loaded::warnings`], in the same `file:line: ...` form, and the

@@ -12,7 +12,7 @@
 //!   fatal — bans fail with a clear message and are re-installed when the table appears.
 //! * Every change is one batch (see `apply`); kernel timeouts are the source of truth for
 //!   expiry, so bans end on time even when the daemon is gone.
-//! * [`Firewall::poll_events`] watches for the table or a set being deleted and re-created
+//! * [`Events::poll_events`] watches for the table or a set being deleted and re-created
 //!   (`firewall restart`, `nft -f`) and tells the daemon to re-install its bans (see `events`).
 
 mod apply;
