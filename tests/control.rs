@@ -78,6 +78,14 @@ fn verbs_show_and_change_what_is_banned() {
     // The daemon had no ban of it, yet the firewall is asked to remove it (issue 10: an
     // element left by a crash or added by hand could not be lifted).
     assert!(d.wait_out("unban dropbear 198.51.100.1"), "{}", d.out());
+    let (code, out, _) = cli(&cfg, &["unban", "198.51.100.2"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            0,
+            "no ban known to logjail; removed from the firewall's sets if it was there\n"
+        )
+    );
     d.feed(&failure("198.51.100.1"));
     let (code, out, _) = cli(&cfg, &["unban", "203.0.113.9"]);
     assert_eq!((code, out.as_str()), (0, "dropbear: unbanned 203.0.113.9\n"));

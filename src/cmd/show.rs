@@ -143,7 +143,9 @@ fn ban_list(out: &mut String, key: &str, bans: &[&BanInfo], as_json: bool) {
         out.push_str(if key == "bans" {
             "no bans\n"
         } else {
-            "nothing was banned\n"
+            // The daemon asked the firewall to remove it all the same (elements left by a
+            // crash or added by hand): say both.
+            "no ban known to logjail; removed from the firewall's sets if it was there\n"
         });
         return;
     }
