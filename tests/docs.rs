@@ -116,7 +116,7 @@ fn help_entries(text: &str, section: &str) -> Vec<String> {
         .skip(1)
         .take_while(|l| !l.trim().is_empty())
         .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
-        .map(|l| l.trim().split_whitespace().next().unwrap_or("").to_string())
+        .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
         .collect()
 }
 
