@@ -239,34 +239,35 @@ fn create_new(path: &Path) -> io::Result<File> {
 
 /// Refuses a directory another user could plant files or links in: it must belong to us
 /// (or root) and not be writable by others (group-writable only for group root or ours).
+/// A missing directory is fine (it is created 0700).
 pub fn check_dir(dir: &Path) -> Result<(), StateError> {
+    safe_dir(dir).map_err(|error| StateError::Io {
+        what: "refusing its directory",
+        error,
+    })
+}
+
+/// [`check_dir`] as an I/O error (also used for the control socket's directory).
+pub fn safe_dir(dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::MetadataExt;
     let meta = match fs::metadata(dir) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(error) => {
-            return Err(StateError::Io {
-                what: "directory",
-                error,
-            })
-        }
+        Err(e) => return Err(e),
     };
     let (uid, gid) = crate::sys::effective_ids();
-    if let Some(why) = unsafe_dir(&meta, uid, gid) {
-        return Err(StateError::Io {
-            what: "refusing the directory",
-            error: io::Error::new(
-                io::ErrorKind::PermissionDenied,
-                format!(
-                    "{} {why} (owner uid {}, mode {:o}): a link planted there could make the daemon overwrite any file; keep the state in a directory only root can write (a missing one is created with mode 0700)",
-                    dir.display(),
-                    meta.uid(),
-                    meta.mode() & 0o7777
-                ),
+    match unsafe_dir(&meta, uid, gid) {
+        None => Ok(()),
+        Some(why) => Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} {why} (owner uid {}, mode {:o}): a link planted there could make the daemon overwrite any file; use a directory only root can write (a missing one is created with mode 0700)",
+                dir.display(),
+                meta.uid(),
+                meta.mode() & 0o7777
             ),
-        });
+        )),
     }
-    Ok(())
 }
 
 /// Why a directory with `meta` is not safe for a daemon running as `uid`/`gid`, if it is not.
