@@ -16,7 +16,14 @@ fn a_non_root_client_is_told_the_socket_needs_root() {
     std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     let d = Daemon::start(&cfg);
     let o = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN, "status", "-c"])
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            BIN,
+            "status",
+            "-c",
+        ])
         .arg(&cfg)
         .output()
         .expect("setpriv");

@@ -28,7 +28,10 @@ fn cpu_secs(pid: u32) -> f64 {
 /// `sysconf(_SC_CLK_TCK)`, the unit of /proc/PID/stat's times.
 fn clock_ticks() -> f64 {
     let out = Command::new("getconf").arg("CLK_TCK").output().expect("getconf");
-    String::from_utf8_lossy(&out.stdout).trim().parse().expect("CLK_TCK")
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("CLK_TCK")
 }
 
 struct Run {

@@ -48,7 +48,11 @@ fn setup(name: &str) -> (PathBuf, PathBuf) {
 }
 
 fn unchanged(victim: &Path) {
-    assert_eq!(fs::read_to_string(victim).expect("victim"), PRECIOUS, "{victim:?}");
+    assert_eq!(
+        fs::read_to_string(victim).expect("victim"),
+        PRECIOUS,
+        "{victim:?}"
+    );
 }
 
 #[test]
@@ -58,7 +62,10 @@ fn a_link_planted_at_the_temp_file_is_not_written_through() {
     file::write(&dir.join("state"), &bans(2)).expect("written");
     unchanged(&victim);
     assert_eq!(file::read(&dir.join("state")).expect("read"), Some(bans(2)));
-    assert!(fs::symlink_metadata(dir.join("state.tmp")).is_err(), "no temp file left");
+    assert!(
+        fs::symlink_metadata(dir.join("state.tmp")).is_err(),
+        "no temp file left"
+    );
 }
 
 #[test]
@@ -81,7 +88,10 @@ fn the_quarantine_never_writes_through_a_link() {
     let (dir, victim) = setup("bad-link");
     fs::write(dir.join("state"), b"garbage").expect("bad state");
     symlink(&victim, dir.join("state.bad")).expect("plant");
-    assert!(matches!(file::quarantine(&dir.join("state")), Ok(file::Quarantined::Moved(_))));
+    assert!(matches!(
+        file::quarantine(&dir.join("state")),
+        Ok(file::Quarantined::Moved(_))
+    ));
     unchanged(&victim);
     assert_eq!(fs::read(dir.join("state.bad")).expect("bad"), b"garbage");
 
@@ -100,7 +110,10 @@ fn the_quarantine_never_writes_through_a_link() {
     );
     unchanged(&victim);
     let bad = fs::symlink_metadata(dir.join("state.bad")).expect("bad");
-    assert!(bad.is_file() && bad.len() == file::KEEP_OF_OVERSIZED as u64, "{bad:?}");
+    assert!(
+        bad.is_file() && bad.len() == file::KEEP_OF_OVERSIZED as u64,
+        "{bad:?}"
+    );
     assert!(!dir.join("state").exists(), "the oversized file is removed");
 }
 
@@ -112,11 +125,17 @@ fn a_directory_others_can_write_is_refused_and_a_missing_one_is_created_0700() {
         symlink(&victim, dir.join("state.tmp")).expect("plant");
         let err = file::write(&dir.join("state"), &bans(1)).expect_err("refused");
         let msg = err.to_string();
-        assert!(msg.contains("writable by") && msg.contains(&dir.display().to_string()), "{msg}");
+        assert!(
+            msg.contains("writable by") && msg.contains(&dir.display().to_string()),
+            "{msg}"
+        );
         unchanged(&victim);
         assert!(!dir.join("state").exists());
         fs::write(dir.join("state"), file::encode(&bans(4)).expect("encode")).expect("planted");
-        assert!(file::read(&dir.join("state")).is_err(), "a file there is not trusted");
+        assert!(
+            file::read(&dir.join("state")).is_err(),
+            "a file there is not trusted"
+        );
         // The control socket is not put there either.
         let err = Server::bind(&dir.join("sock")).err().expect("refused");
         assert!(err.to_string().contains("writable by"), "{err}");
@@ -135,7 +154,10 @@ fn a_link_at_the_socket_path_is_neither_followed_nor_removed() {
     let err = Server::bind(&sock).err().expect("refused");
     assert!(err.to_string().contains("symbolic link"), "{err}");
     unchanged(&victim);
-    assert!(fs::symlink_metadata(&sock).expect("link").file_type().is_symlink());
+    assert!(fs::symlink_metadata(&sock)
+        .expect("link")
+        .file_type()
+        .is_symlink());
     // A dangling link (to where a socket could be made) too.
     fs::remove_file(&sock).expect("rm");
     let elsewhere = dir.parent().expect("base").join("elsewhere.sock");
@@ -233,13 +255,23 @@ fn a_huge_state_file_is_not_read_and_not_kept() {
         .expect("sparse 50 MB state file");
     let cfg = write_config(&dir, &state);
     let cfg_s = cfg.display().to_string();
-    let run = Run::start(BIN, &["run", "--foreground", "--dry-run", "--source", "-", "-c", &cfg_s]);
-    assert!(wait(Duration::from_secs(20), || cli(&cfg, &["version"]).0 == 0), "{}", run.err());
+    let run = Run::start(
+        BIN,
+        &["run", "--foreground", "--dry-run", "--source", "-", "-c", &cfg_s],
+    );
+    assert!(
+        wait(Duration::from_secs(20), || cli(&cfg, &["version"]).0 == 0),
+        "{}",
+        run.err()
+    );
     let hwm = hwm_kib(run.child.id());
     eprintln!("peak RSS of a daemon that met a 50 MB state file: {hwm} KiB");
     assert!(hwm < 16 << 10, "peak RSS {hwm} KiB: the file was read");
     let err = run.err();
-    assert!(err.contains("larger than") && err.contains("first 4096 bytes"), "{err}");
+    assert!(
+        err.contains("larger than") && err.contains("first 4096 bytes"),
+        "{err}"
+    );
     assert_eq!(fs::metadata(dir.join("state.bad")).expect("bad").len(), 4096);
     drop(run);
     let _ = fs::remove_dir_all(&dir);
@@ -267,11 +299,22 @@ fn a_full_tmpfs_keeps_the_last_good_file_leaves_no_partial_one_and_recovers() {
         "unshare",
         &["-m", "--propagation", "private", "sh", "-c", script, &m, BIN, &c],
     );
-    assert!(wait(Duration::from_secs(20), || cli(&cfg, &["version"]).0 == 0), "{}", run.err());
+    assert!(
+        wait(Duration::from_secs(20), || cli(&cfg, &["version"]).0 == 0),
+        "{}",
+        run.err()
+    );
     let pid = run.child.id();
-    let (state, tmp) = (ns_path(pid, &mnt.join("state")), ns_path(pid, &mnt.join("state.tmp")));
+    let (state, tmp) = (
+        ns_path(pid, &mnt.join("state")),
+        ns_path(pid, &mnt.join("state.tmp")),
+    );
     run.feed(&failure("198.51.100.1"));
-    assert!(wait(Duration::from_secs(10), || banned_in(&state) == 1), "{}", run.err());
+    assert!(
+        wait(Duration::from_secs(10), || banned_in(&state) == 1),
+        "{}",
+        run.err()
+    );
 
     // Fill the file system.
     let filler = ns_path(pid, &mnt.join("filler"));
@@ -283,16 +326,32 @@ fn a_full_tmpfs_keeps_the_last_good_file_leaves_no_partial_one_and_recovers() {
     }
     std::thread::sleep(Duration::from_secs(4));
     let err = run.err();
-    assert!(fs::symlink_metadata(&tmp).is_err(), "a partial state.tmp is left: {err}");
+    assert!(
+        fs::symlink_metadata(&tmp).is_err(),
+        "a partial state.tmp is left: {err}"
+    );
     assert_eq!(banned_in(&state), 1, "the last good file is kept");
-    assert!(err.contains("No space left") && err.contains("last good copy is kept"), "{err}");
+    assert!(
+        err.contains("No space left") && err.contains("last good copy is kept"),
+        "{err}"
+    );
     // Failures at about 0, 1, 3 and 7 s: logged once (again after a minute).
     assert_eq!(err.matches("No space left").count(), 1, "rate-limited: {err}");
 
     // Space again: the retry writes every ban and says so.
     fs::remove_file(&filler).expect("rm filler");
-    assert!(wait(Duration::from_secs(20), || banned_in(&state) == 6), "{}", run.err());
-    assert!(wait(Duration::from_secs(2), || run.err().contains("writing works again")), "{}", run.err());
+    assert!(
+        wait(Duration::from_secs(20), || banned_in(&state) == 6),
+        "{}",
+        run.err()
+    );
+    assert!(
+        wait(Duration::from_secs(2), || run
+            .err()
+            .contains("writing works again")),
+        "{}",
+        run.err()
+    );
     drop(run);
     let _ = fs::remove_dir_all(&dir);
 }

@@ -162,8 +162,7 @@ impl Server {
         let listener = bound.map_err(err("bind"))?;
         let ours = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket());
         if ours {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                .map_err(err("chmod"))?;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(err("chmod"))?;
         }
         listener.set_nonblocking(true).map_err(err("set non-blocking"))?;
         Ok(Server {

@@ -135,7 +135,9 @@ pub fn read(path: &Path) -> Result<Option<Snapshot>, StateError> {
             })
         }
     };
-    let meta = f.metadata().map_err(|error| StateError::Io { what: "fstat", error })?;
+    let meta = f
+        .metadata()
+        .map_err(|error| StateError::Io { what: "fstat", error })?;
     if !meta.is_file() {
         return Err(StateError::Io {
             what: "open",
