@@ -14,6 +14,15 @@
 //! `fsync`ed: a crash leaves either the old file or the new one, never half of one. A file
 //! that does not check out — short, wrong magic, a newer version, a checksum or decoding
 //! failure, trailing bytes — is moved aside to `PATH.bad` by [`quarantine`] and never trusted.
+//!
+//! **Hostile file systems.** The directory is created 0700 when missing and refused when
+//! another user could write it ([`check_dir`]): a link planted there could otherwise make a
+//! root daemon overwrite any file. No link is followed: the state file is opened with
+//! `O_NOFOLLOW`, the temp file and an oversized file's `.bad` prefix are created with
+//! `O_EXCL | O_NOFOLLOW` after removing whatever name was there, and `rename` replaces a link
+//! rather than writing through it. A file's size is checked on the open descriptor before
+//! it is read ([`MAX_FILE`]); a write that fails (a full tmpfs) removes its partial temp file
+//! and leaves the last good `PATH` in place.
 
 use super::{Snapshot, StateError};
 use std::fs::{self, File};
