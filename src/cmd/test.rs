@@ -17,7 +17,7 @@
 
 use crate::addr::Host;
 use crate::cli::TestArgs;
-use crate::filter::dispatch::{self, Dispatch};
+use crate::filter::dispatch::Dispatch;
 use crate::filter::{self, Filter, Outcome};
 use crate::source::lines::Lines;
 use heapless::index_map::FnvIndexMap;
@@ -257,13 +257,9 @@ pub fn scan(
         report.lines += 1;
         let line = crate::line::parse(raw, now);
         let mut first: Option<Outcome> = None;
-        for fi in dispatch::indices(dispatch.mask(line.program)) {
+        for fi in dispatch.filters(line.program) {
             let filter = &filters[fi];
-            let outcome = if dispatch.exact() {
-                filter.check(line.message)
-            } else {
-                filter.check_line(&line)
-            };
+            let outcome = filter.check(line.message);
             let by = if named { filter.name() } else { "" };
             let sp = if named { " " } else { "" };
             match outcome {

@@ -4,7 +4,7 @@
 //! U+FFFD, which `.` and `\S` match like any other character. Valid messages (nearly all) are
 //! borrowed as they are; nothing allocates.
 
-use crate::source::lines::MAX_LINE;
+use crate::bytes::MAX_LINE;
 
 /// Room for a `MAX_LINE` message in which every byte is invalid (each becomes 3 bytes).
 pub const SANITISED: usize = 3 * MAX_LINE;
