@@ -7,6 +7,18 @@
 //!   `[2001:db8::1]:22`, `2001:db8::7:54498` (dropbear: unbracketed v6 with the port as the
 //!   last group), `fe80::1%eth0` (zone, dropped), `::ffff:1.2.3.4` (v4-mapped, normalised to
 //!   `1.2.3.4`). Parsing is strict: anything that is not an address is `None`, never a guess.
+//!   An address that cannot be a peer's ([`can_offend`]) is `None` too, so no filter and no
+//!   manual ban ever yields one.
+//! * [`can_offend`] is the rule for what may be an offender at all: the unicast address of a
+//!   host. Never: IPv4 `0.0.0.0/8` ("this network", 0.0.0.0 included), `224.0.0.0/4`
+//!   (multicast), `240.0.0.0/4` (reserved, with the broadcast 255.255.255.255); IPv6 `ff00::/8`
+//!   (multicast), `::` (unspecified) and every other address whose first 64 bits are zero
+//!   but `::1` (IPv4-compatible `::a.b.c.d`, IPv4-translated `::ffff:0:a.b.c.d`: no peer
+//!   sends from them, and a jail counting by /64 would ban `::/64`, which holds `::` and
+//!   `::1`). IPv4-mapped `::ffff:a.b.c.d` is judged as the IPv4 address it maps. Loopback
+//!   (`127.0.0.0/8`, `::1`) is an address, and the jails never ban it (see
+//!   [`crate::jail`]); link-local (`169.254.0.0/16`, `fe80::/10`) is kept: a LAN host can
+//!   attack from one, and the ignore list is the place to trust a LAN.
 //! * [`Host`] is what a jail counts and bans: an IPv4 address, or an IPv6 network of a given
 //!   prefix length (a /64 by default, since one subscriber line owns a whole /64). `Display`
 //!   gives the form users see and the dry-run backend prints: `203.0.113.9`,
@@ -63,7 +75,18 @@ pub fn parse_host(text: &[u8]) -> Option<IpAddr> {
             }
         }
     };
-    Some(normalise(ip))
+    Some(normalise(ip)).filter(|&ip| can_offend(ip))
+}
+
+/// Whether `ip` can be an offender: the unicast address of a host (see the module docs).
+pub fn can_offend(ip: IpAddr) -> bool {
+    match normalise(ip) {
+        IpAddr::V4(v4) => !matches!(v4.octets()[0], 0 | 224..=255),
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6);
+            !(v6.is_multicast() || (bits >> 64 == 0 && bits != 1))
+        }
+    }
 }
 
 fn port_ok(p: &str) -> bool {
@@ -111,6 +134,14 @@ impl Host {
                 Host::V6(Ipv6Addr::from(u128::from(v6) & mask128(p)), p)
             }
         }
+    }
+
+    /// Whether the host may be banned as an offender (a manual ban asks): its first address
+    /// [`can_offend`] (so not `::/64`, which `::1` becomes at /64), and a v6 range holds no
+    /// multicast address.
+    pub fn can_offend(&self) -> bool {
+        let multicast = Cidr::new(IpAddr::V6(Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0)), 8);
+        can_offend(self.ip()) && !(self.is_v6() && multicast.overlaps(self))
     }
 
     /// Parses the `Display` form back: `1.2.3.4`, `2001:db8::/64`, `2001:db8::1` (= /128).
@@ -290,12 +321,52 @@ mod tests {
             ("", None),
             ("fe80::1%", None),
             ("[2001:db8::1]x", None),
-            ("::", Some("::")),
+            ("127.0.0.1", Some("127.0.0.1")),
+            ("::1", Some("::1")),
+            ("169.254.1.2", Some("169.254.1.2")),
+            ("fe80::1%br-lan", Some("fe80::1")),
+            ("[::ffff:198.51.100.77]:22", Some("198.51.100.77")),
         ];
         for (text, want) in cases {
             assert_eq!(p(text).as_deref(), *want, "{text}");
         }
         assert_eq!(parse_host(b"1.2.3.\xff"), None);
+    }
+
+    #[test]
+    fn addresses_that_are_not_hosts_are_never_offenders() {
+        for text in [
+            "0.0.0.0",
+            "0.0.0.0:22",
+            "0.1.2.3",
+            "255.255.255.255",
+            "224.0.0.1",
+            "239.255.255.250:1900",
+            "240.0.0.1",
+            "::",
+            "[::]:22",
+            "::0.0.0.0",
+            "::198.51.100.77",
+            "::2",
+            "::ffff:0:198.51.100.77",
+            "::ffff:0.0.0.0",
+            "::ffff:224.0.0.1",
+            "[::ffff:255.255.255.255]:22",
+            "ff02::1",
+            "ff02::1%br-lan",
+            "[ff05::1:3]:547",
+        ] {
+            assert_eq!(p(text), None, "{text}");
+        }
+        for ok in ["1.0.0.0", "223.255.255.255", "fe80::1", "::1", "2001:db8::", "64:ff9b::c633:644d"] {
+            assert!(can_offend(ok.parse().unwrap()), "{ok}");
+        }
+        let host = |s: &str| Host::parse(s).unwrap();
+        assert!(host("2001:db8:bad::/64").can_offend() && host("198.51.100.77").can_offend());
+        for bad in ["0.0.0.0", "255.255.255.255", "::/64", "ff02::/64", "8000::/1", "::"] {
+            assert!(!host(bad).can_offend(), "{bad}");
+        }
+        assert!(!Host::new("::1".parse().unwrap(), 64).can_offend());
     }
 
     #[test]
