@@ -33,6 +33,28 @@ pub fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     hay[i..].iter().position(|&b| b == needle).map(|p| p + i)
 }
 
+/// Position of the first byte that is `a` or `b`, eight bytes at a time (one pass for the
+/// line splitter, which looks for the newline and a NUL at once).
+pub fn memchr2(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let (pa, pb) = (LO * u64::from(a), LO * u64::from(b));
+    let mut i = 0;
+    while i + 8 <= hay.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&hay[i..i + 8]);
+        let w = u64::from_le_bytes(w);
+        let (xa, xb) = (w ^ pa, w ^ pb);
+        // The lowest flagged byte of each is exact; a false flag only ever sits above a true one.
+        let found = (xa.wrapping_sub(LO) & !xa | xb.wrapping_sub(LO) & !xb) & HI;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    hay[i..].iter().position(|&c| c == a || c == b).map(|p| p + i)
+}
+
 /// A line's bytes for a terminal or a log: printable ASCII and valid UTF-8 as they are,
 /// control bytes (`\r`, `\t`, ESC, NUL…), DEL and invalid UTF-8 escaped (`\r`, `\x1b`).
 pub struct Shown<'a>(pub &'a [u8]);
@@ -77,6 +99,27 @@ mod tests {
         assert_eq!(memchr(0x80, &[0x7f, 0x80]), Some(1));
         assert_eq!(memchr(0, &[1; 9]), None);
         assert_eq!(memchr(0, &[1, 1, 1, 1, 1, 1, 1, 1, 1, 0]), Some(9));
+    }
+
+    #[test]
+    fn memchr2_finds_the_first_of_either() {
+        let hay: Vec<u8> = (0..40).map(|i| b'a' + (i % 20) as u8).collect();
+        for i in 0..20 {
+            for j in 0..20 {
+                assert_eq!(memchr2(hay[i], hay[j], &hay), Some(i.min(j)), "{i} {j}");
+            }
+        }
+        assert_eq!(memchr2(b'\n', 0, &hay), None);
+        // Bytes next to a match that differ by one bit, and 0x80/0x00 pairs.
+        assert_eq!(memchr2(b'\n', 0, b"\x0b\x0b\x01\x80\x0a\x00"), Some(4));
+        assert_eq!(memchr2(b'\n', 0, b"\x01\x01\x01\x01\x01\x01\x01\x00\n"), Some(7));
+        assert_eq!(memchr2(b'\n', 0, b"\x01\x01\x01\x00\x01\x01\x01\x01\n"), Some(3));
+        for len in 0..20 {
+            let mut v = vec![b'x'; len];
+            assert_eq!(memchr2(b'\n', 0, &v), None);
+            v.push(0);
+            assert_eq!(memchr2(b'\n', 0, &v), Some(len));
+        }
     }
 
     #[test]

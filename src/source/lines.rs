@@ -22,7 +22,7 @@
 //! A line split across reads is joined: nothing is handed out before its newline is there.
 //! Lines are bytes: nothing here looks at UTF-8.
 
-use crate::bytes::{memchr, MAX_LINE};
+use crate::bytes::{memchr, memchr2, MAX_LINE};
 use std::io::{self, Read};
 
 /// Buffer size: several lines per `read`, a pipe's worth at a time.
@@ -116,11 +116,17 @@ impl Lines {
             }
             // A line of `MAX_LINE` bytes ends with `\n` or `\r\n` within this window.
             let window = avail.len().min(MAX_LINE + 2);
-            match memchr(b'\n', &avail[..window]) {
+            match memchr2(b'\n', 0, &avail[..window]) {
+                Some(i) if avail[i] == 0 => {
+                    // Ignored whatever follows: skip to its newline.
+                    self.start += i + 1;
+                    self.skipping = true;
+                    self.ignore(Ignored::Nul);
+                }
                 Some(i) => {
                     let s = self.start;
                     self.start += i + 1;
-                    if let Some(len) = self.judge(s, i) {
+                    if let Some(len) = self.judge(s, i, false) {
                         self.lines += 1;
                         return Some(&self.buf[s..s + len]);
                     }
@@ -136,13 +142,13 @@ impl Lines {
     }
 
     /// The length of the line at `buf[s..s + len]` to hand out (without a final `\r`), or
-    /// `None` when it is ignored (and counted).
-    fn judge(&mut self, s: usize, len: usize) -> Option<usize> {
+    /// `None` when it is ignored (and counted). `nul`: look for a NUL (`next_line` has).
+    fn judge(&mut self, s: usize, len: usize, nul: bool) -> Option<usize> {
         let line = &self.buf[s..s + len];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let why = if line.len() > MAX_LINE {
             Ignored::TooLong
-        } else if memchr(0, line).is_some() {
+        } else if nul && memchr(0, line).is_some() {
             Ignored::Nul
         } else {
             return Some(line.len());
@@ -166,7 +172,7 @@ impl Lines {
         if skipping || len == 0 {
             return None;
         }
-        let len = self.judge(s, len)?;
+        let len = self.judge(s, len, true)?;
         self.lines += 1;
         Some(&self.buf[s..s + len])
     }
