@@ -358,12 +358,26 @@ mod tests {
         ] {
             assert_eq!(p(text), None, "{text}");
         }
-        for ok in ["1.0.0.0", "223.255.255.255", "fe80::1", "::1", "2001:db8::", "64:ff9b::c633:644d"] {
+        for ok in [
+            "1.0.0.0",
+            "223.255.255.255",
+            "fe80::1",
+            "::1",
+            "2001:db8::",
+            "64:ff9b::c633:644d",
+        ] {
             assert!(can_offend(ok.parse().unwrap()), "{ok}");
         }
         let host = |s: &str| Host::parse(s).unwrap();
         assert!(host("2001:db8:bad::/64").can_offend() && host("198.51.100.77").can_offend());
-        for bad in ["0.0.0.0", "255.255.255.255", "::/64", "ff02::/64", "8000::/1", "::"] {
+        for bad in [
+            "0.0.0.0",
+            "255.255.255.255",
+            "::/64",
+            "ff02::/64",
+            "8000::/1",
+            "::",
+        ] {
             assert!(!host(bad).can_offend(), "{bad}");
         }
         assert!(!Host::new("::1".parse().unwrap(), 64).can_offend());

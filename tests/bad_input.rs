@@ -66,7 +66,15 @@ fn a_64_mib_line_without_newline_does_not_grow_memory() {
 /// standard output (the decisions) once input ended.
 fn decisions(log: &[u8]) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_logjail"))
-        .args(["run", "--dry-run", "--foreground", "--source", "-", "-c", &config()])
+        .args([
+            "run",
+            "--dry-run",
+            "--foreground",
+            "--source",
+            "-",
+            "-c",
+            &config(),
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -58,7 +58,10 @@ fn verbs_show_and_change_what_is_banned() {
     for a in ["0.0.0.0", "255.255.255.255", "224.0.0.1", "::", "ff02::1"] {
         let (code, _, err) = cli(&cfg, &["ban", "dropbear", a, "--force"]);
         assert_eq!(code, 1, "{a}");
-        assert!(err.contains("not a host's address") && err.contains("never banned"), "{a}: {err}");
+        assert!(
+            err.contains("not a host's address") && err.contains("never banned"),
+            "{a}: {err}"
+        );
     }
     let (code, out, err) = cli(&cfg, &["ban", "dropbear", "not-an-ip", "--json"]);
     assert_eq!(code, 1);

@@ -150,7 +150,10 @@ fn a_megabyte_without_newline_in_a_followed_file_stays_bounded() {
     // The megabyte line is not judged at all (no prefix of it is handed out).
     assert_eq!(got, ["after"]);
     let stats = src.stats();
-    assert_eq!((stats.lines, stats.ignored, stats.bytes), (1, 1, huge.len() as u64));
+    assert_eq!(
+        (stats.lines, stats.ignored, stats.bytes),
+        (1, 1, huge.len() as u64)
+    );
     let _ = fs::remove_dir_all(&dir);
 }
 
@@ -227,5 +230,30 @@ fn a_backlog_beyond_the_read_budget_does_not_wait_for_the_next_write() {
         backlog.len() > 2 * logjail::source::lines::BUFFER,
         "more than one budget"
     );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_line_still_being_written_is_handed_out_only_whole() {
+    let dir = temp_dir("half");
+    let path = dir.join("log");
+    fs::write(&path, "").expect("create");
+    let start = Instant::now();
+    let mut src = Source::open_with(&Spec::File(path.clone()), fast(), 0).expect("follow");
+    let mut got = Vec::new();
+    // The writer has written part of a line: `from 198.51.100.7`, and the `7` is coming.
+    append(
+        &path,
+        b"before\nBad password attempt for 'root' from 198.51.100.7",
+    );
+    pump(&mut src, start, &mut got, 300, |_| false);
+    assert_eq!(got, ["before"]);
+    append(&path, b"7:22\n");
+    pump(&mut src, start, &mut got, 2000, |g| g.len() >= 2);
+    assert_eq!(
+        got,
+        ["before", "Bad password attempt for 'root' from 198.51.100.77:22"]
+    );
+    assert_eq!(src.stats().ignored, 0);
     let _ = fs::remove_dir_all(&dir);
 }

@@ -269,6 +269,9 @@ fn printed_lines_show_control_bytes_escaped() {
         "{s}"
     );
     assert!(s.contains("MATCH 203.0.113.9 "), "{s}");
-    assert!(s.contains("MISS | Password auth succeeded for '\\x1b[2Kroot'"), "{s}");
+    assert!(
+        s.contains("MISS | Password auth succeeded for '\\x1b[2Kroot'"),
+        "{s}"
+    );
     assert!(!s.contains('\r') && !s.contains('\x1b'), "{s:?}");
 }

@@ -378,7 +378,13 @@ mod tests {
     fn the_seventieth_filter_is_asked() {
         // Users add filters of their own: each of 70 filters judges its own program's lines.
         let filters: Vec<Filter> = (0..70)
-            .map(|i| Filter::parse(&format!("f{i}"), &format!("program p{i}\nfailregex ^x from <HOST>$\n")).unwrap())
+            .map(|i| {
+                Filter::parse(
+                    &format!("f{i}"),
+                    &format!("program p{i}\nfailregex ^x from <HOST>$\n"),
+                )
+                .unwrap()
+            })
             .collect();
         let log = "Thu Dec  5 17:43:58 2024 authpriv.info p69[1]: x from 192.0.2.69\n\
                    Thu Dec  5 17:43:58 2024 authpriv.info p1[1]: x from 192.0.2.1\n";

@@ -132,7 +132,11 @@ impl Dispatch {
     fn word(&self, w: usize, program: &[u8], names: &Range<usize>, all: bool) -> u64 {
         if all {
             let left = self.len - w * WORD;
-            return if left >= WORD { u64::MAX } else { (1u64 << left) - 1 };
+            return if left >= WORD {
+                u64::MAX
+            } else {
+                (1u64 << left) - 1
+            };
         }
         let mut bits = self.everywhere[w];
         for (i, n) in self.names[names.clone()].iter().enumerate() {
@@ -254,7 +258,9 @@ mod tests {
         agrees(&fs, &many);
         // Exactly 64 and 128 filters: the last word is full.
         for n in [64, 128, 129] {
-            let fs: Vec<Filter> = (0..n).map(|i| filter(&format!("f{i}"), &format!("program p{i}"))).collect();
+            let fs: Vec<Filter> = (0..n)
+                .map(|i| filter(&format!("f{i}"), &format!("program p{i}")))
+                .collect();
             let d = Dispatch::new(&fs);
             assert_eq!(d.filters(b"").count(), n);
             let last = format!("p{}", n - 1);

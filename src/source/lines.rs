@@ -304,7 +304,11 @@ mod tests {
                 b"crlf".to_vec(),
                 b"last".to_vec(),
             ];
-            assert!(out == want, "chunk {chunk}: {:?}", out.iter().map(|l| l.len()).collect::<Vec<_>>());
+            assert!(
+                out == want,
+                "chunk {chunk}: {:?}",
+                out.iter().map(|l| l.len()).collect::<Vec<_>>()
+            );
             assert_eq!(ignored, 3, "chunk {chunk}");
         }
     }
