@@ -42,9 +42,11 @@ pub enum Ignored {
 impl core::fmt::Display for Ignored {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Ignored::TooLong => write!(f, "longer than {MAX_LINE} bytes"),
-            Ignored::Nul => f.write_str("contains a NUL byte"),
-            Ignored::Unfinished => f.write_str("has no end of line (the writer may not have finished it)"),
+            Ignored::TooLong => write!(f, "it is longer than {MAX_LINE} bytes"),
+            Ignored::Nul => f.write_str("it contains a NUL byte"),
+            Ignored::Unfinished => {
+                f.write_str("it has no end of line and its writer may not have finished it")
+            }
         }
     }
 }
@@ -160,7 +162,7 @@ impl Lines {
     fn ignore(&mut self, why: Ignored) {
         self.ignored += 1;
         self.last_ignored = Some(why);
-        log::debug!("log line not judged: it {why}");
+        log::debug!("log line not judged: {why}");
     }
 
     /// At the end of input that has ended for good (standard input, a file read whole): the
@@ -357,6 +359,16 @@ mod tests {
         // A too long last line is counted once.
         assert_eq!(split(&[b'x'; 3 * MAX_LINE], 4096, false), (vec![], 1));
         assert_eq!(split(&[b'x'; MAX_LINE + 1], 4096, true), (vec![], 1));
+    }
+
+    #[test]
+    fn the_reason_is_kept_and_reads_well() {
+        let mut l = Lines::new();
+        l.fill(&mut &b"a\0\nb\n"[..]).unwrap();
+        assert_eq!(l.next_line(), Some(&b"b"[..]));
+        assert_eq!(l.last_ignored, Some(Ignored::Nul));
+        let said = format!("log line not judged: {}", Ignored::TooLong);
+        assert_eq!(said, "log line not judged: it is longer than 1024 bytes");
     }
 
     #[test]
