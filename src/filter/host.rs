@@ -6,8 +6,9 @@
 //! unbracketed `v6:port`. The pattern is deliberately loose (a run of hex digits, colons and
 //! dots): the captured text is handed to `parse_host`, which is strict, and a capture that is
 //! not an address, or an address that cannot be an offender ([`crate::addr::can_offend`]:
-//! `0.0.0.0`, broadcast, multicast, `::`…), makes the rule not match. What follows `<HOST>` in a failregex settles any
-//! ambiguity by backtracking, e.g. dropbear's `<HOST>:\d+` leaves the port out of the capture.
+//! `0.0.0.0`, broadcast, multicast, `::`…), makes the rule not match. What follows `<HOST>` in
+//! a failregex settles any ambiguity by backtracking, e.g. dropbear's `<HOST>:\d+` leaves the
+//! port out of the capture.
 
 /// The placeholder as written in filter files.
 pub const PLACEHOLDER: &str = "<HOST>";

@@ -15,8 +15,8 @@
 //!   from offset 0;
 //! * another file (device/inode changed: `mv log log.1` and a new `log`): the old file is
 //!   drained to its end first (a last line without newline is dropped as unfinished), then the
-//!   new one is read from its start — no line is read twice or lost if the writer has moved to the new file
-//!   when the rotation is seen;
+//!   new one is read from its start — no line is read twice or lost if the writer has moved to
+//!   the new file when the rotation is seen;
 //! * nothing: the file was moved away or deleted; keep reading the old one until a new one
 //!   appears.
 //!

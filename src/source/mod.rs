@@ -40,7 +40,8 @@
 //!   polled with a zero timeout before each read, so its shared flags are left alone; files
 //!   stop at their end), at most [`Options::read_budget`] buffers per call so one flood does
 //!   not starve the rest, and hands each complete line, at most [`crate::bytes::MAX_LINE`]
-//!   bytes, to the sink; lines that are not whole are not handed out (see [`lines`]). Call it for every source after every wake-up.
+//!   bytes, to the sink; lines that are not whole are not handed out (see [`lines`]). Call it
+//!   for every source after every wake-up.
 //! * [`Source::tick`] reaps and restarts commands; call it at least once a second.
 //!   [`Source::next_deadline_ms`] is when the source next needs `read`/`tick` without a
 //!   readable fd: a restart, a reap check, the next file poll ([`Options::file_poll_ms`],
