@@ -252,3 +252,26 @@ fn all_filters_at_once_name_the_filter_of_each_match() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("nonesuch"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn printed_lines_show_control_bytes_escaped() {
+    // A `\r` in a user name would make the printed line look like another one in a terminal.
+    let log = b"Bad password attempt for 'x\rBad password attempt for 'root' from 198.51.100.77:1' from 203.0.113.9:4242\n\
+                Password auth succeeded for '\x1b[2Kroot' from 192.168.1.2:1\n";
+    let out = logjail(
+        &["test", "--print-matched", "--print-missed", "dropbear", "-"],
+        Some(log),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("| Bad password attempt for 'x\\rBad password attempt for 'root' from 198.51.100.77:1' from 203.0.113.9:4242\n"),
+        "{s}"
+    );
+    assert!(s.contains("MATCH 203.0.113.9 "), "{s}");
+    assert!(
+        s.contains("MISS | Password auth succeeded for '\\x1b[2Kroot'"),
+        "{s}"
+    );
+    assert!(!s.contains('\r') && !s.contains('\x1b'), "{s:?}");
+}
