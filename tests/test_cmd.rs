@@ -234,11 +234,12 @@ fn all_filters_at_once_name_the_filter_of_each_match() {
     let out = logjail(&["test", "--print-matched", "all", "-"], Some(log));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let s = text(&out.stdout);
+    // mosquitto is no built-in: on released brokers its line is the client's to forge.
+    assert!(!s.contains("mosquitto rule"), "{s}");
     for want in [
         "MATCH 203.0.113.9 dropbear rule 0 ",
         "MATCH 198.51.100.4 nginx-http-auth rule 1 ",
-        "MATCH 192.0.2.77 mosquitto rule 0 ",
-        "4 read, 3 matched, 0 ignored, 1 missed",
+        "4 read, 2 matched, 0 ignored, 2 missed",
         "filter:  postfix-sasl (programs: postfix/*)",
     ] {
         assert!(s.contains(want), "{want} not in {s}");

@@ -1,10 +1,10 @@
 //! Which filters a line's program reaches, for any number of filters at once.
 //!
-//! [`Filter::applies_to`] answers for one filter; with fourteen filters enabled, asking each in
+//! [`Filter::applies_to`] answers for one filter; with thirteen filters enabled, asking each in
 //! turn costs more than the filter that finally runs. [`Dispatch`] indexes every filter's
 //! program names once, by first byte, and answers for a program with the indices of the
 //! filters it reaches ([`Dispatch::filters`]): a `dnsmasq-dhcp` line looks at the two or three
-//! names that start with `d`, not at fourteen filters. Lines without a program (bare messages)
+//! names that start with `d`, not at thirteen filters. Lines without a program (bare messages)
 //! reach every filter, as do filters that name no program.
 //!
 //! Filter sets are bit sets of 64-bit words, one word per 64 filters, so there is no limit on
