@@ -73,6 +73,8 @@ pub struct AddrWatch {
     rx: Vec<u8>,
     /// `TrackError::Full` was logged already (once is enough).
     told_full: bool,
+    /// Overruns seen (events lost, list dumped again), for `status` and tests.
+    overruns: u64,
 }
 
 impl AddrWatch {
@@ -95,6 +97,7 @@ impl AddrWatch {
             seq: 1,
             rx: vec![0; RX_BUFFER],
             told_full: false,
+            overruns: 0,
         };
         w.dump()?;
         Ok(w)
@@ -120,6 +123,11 @@ impl AddrWatch {
         crate::config::selfaddr::own(self.addresses())
     }
 
+    /// How often events were lost and the list dumped again.
+    pub fn overruns(&self) -> u64 {
+        self.overruns
+    }
+
     /// Reads what the kernel queued (up to [`READ_BATCH`] datagrams) and returns what changed.
     /// Overruns, malformed messages and refused dumps are handled here (dump again, skip,
     /// log); `Err` only for a socket error other than those.
@@ -131,6 +139,7 @@ impl AddrWatch {
                 Ok(n) if n > self.rx.len() => {
                     // The tail of the datagram is lost: whatever it said, dump again.
                     self.tracker.overrun();
+                    self.overruns += 1;
                     continue;
                 }
                 Ok(n) => n,
@@ -139,6 +148,7 @@ impl AddrWatch {
                 Err(Errno::ENOBUFS) => {
                     log::info!("ignoreself: address events were lost (socket overrun); listing again");
                     self.tracker.overrun();
+                    self.overruns += 1;
                     continue;
                 }
                 Err(errno) => {
