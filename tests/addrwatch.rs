@@ -43,7 +43,10 @@ fn enter(name: &str) -> bool {
         eprintln!("  | {line}");
     }
     assert!(out.status.success(), "{name} failed inside its namespace");
-    assert!(text.contains("1 passed"), "{name} did not run inside its namespace");
+    assert!(
+        text.contains("1 passed"),
+        "{name} did not run inside its namespace"
+    );
     false
 }
 
@@ -191,12 +194,7 @@ fn an_overrun_is_recovered_by_a_new_dump() {
         .spawn()
         .expect("ip -batch");
     use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(batch.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(batch.as_bytes()).unwrap();
     assert!(child.wait().unwrap().success());
     // Nothing was read while the 200 events arrived: most were dropped.
     let got = read_until(&mut w, |c| {

@@ -25,8 +25,8 @@ use crate::netlink::route::{self, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR};
 use core::net::IpAddr;
 use nix::errno::Errno;
 use nix::sys::socket::{
-    bind, recv, sendto, setsockopt, socket, sockopt, AddressFamily, MsgFlags, NetlinkAddr,
-    SockFlag, SockProtocol, SockType,
+    bind, recv, sendto, setsockopt, socket, sockopt, AddressFamily, MsgFlags, NetlinkAddr, SockFlag,
+    SockProtocol, SockType,
 };
 use nix::sys::time::TimeVal;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -46,7 +46,10 @@ const SNAPSHOT_DATAGRAMS: usize = 4096;
 /// What watching can fail with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WatchError {
-    Io { what: &'static str, errno: Errno },
+    Io {
+        what: &'static str,
+        errno: Errno,
+    },
     /// The kernel refused or broke off the address dump.
     Dump(TrackError),
     /// A one-shot dump did not end within [`SNAPSHOT_DATAGRAMS`] datagrams.
@@ -86,10 +89,7 @@ impl AddrWatch {
     /// [`AddrWatch::open`] with a socket receive buffer of `bytes` (tests use a tiny one to
     /// provoke overruns).
     pub fn with_buffer(bytes: usize) -> Result<AddrWatch, WatchError> {
-        let fd = open(
-            SockFlag::SOCK_NONBLOCK,
-            RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
-        )?;
+        let fd = open(SockFlag::SOCK_NONBLOCK, RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR)?;
         let _ = setsockopt(&fd, sockopt::RcvBuf, &bytes);
         let mut w = AddrWatch {
             fd,
@@ -262,8 +262,7 @@ fn open(flags: SockFlag, groups: u32) -> Result<OwnedFd, WatchError> {
         SockProtocol::NetlinkRoute,
     )
     .map_err(io("opening the rtnetlink socket"))?;
-    bind(fd.as_raw_fd(), &NetlinkAddr::new(0, groups))
-        .map_err(io("subscribing to address changes"))?;
+    bind(fd.as_raw_fd(), &NetlinkAddr::new(0, groups)).map_err(io("subscribing to address changes"))?;
     Ok(fd)
 }
 

@@ -60,7 +60,10 @@ fn synced() -> Tracker {
     assert!(t.wants_dump());
     t.dump_started(DUMP);
     assert!(!t.wants_dump());
-    feed(&mut t, &[part(a(1, "127.0.0.1")), part(a(2, "198.51.100.1")), DONE]);
+    feed(
+        &mut t,
+        &[part(a(1, "127.0.0.1")), part(a(2, "198.51.100.1")), DONE],
+    );
     t
 }
 
@@ -169,12 +172,24 @@ fn a_refused_dump_is_retried_a_bounded_number_of_times() {
     for n in 0..DUMP_RETRIES {
         assert!(t.wants_dump(), "retry {n}");
         t.dump_started(DUMP);
-        let e = t.message(RouteMsg::Error { seq: DUMP, errno: libc::ENOMEM }, &mut out);
+        let e = t.message(
+            RouteMsg::Error {
+                seq: DUMP,
+                errno: libc::ENOMEM,
+            },
+            &mut out,
+        );
         assert_eq!(e, Err(TrackError::DumpFailed(libc::ENOMEM)));
     }
     assert!(t.wants_dump());
     t.dump_started(DUMP);
-    let _ = t.message(RouteMsg::Error { seq: DUMP, errno: libc::ENOMEM }, &mut out);
+    let _ = t.message(
+        RouteMsg::Error {
+            seq: DUMP,
+            errno: libc::ENOMEM,
+        },
+        &mut out,
+    );
     assert!(!t.wants_dump(), "retries must stop");
     assert!(out.is_empty());
     // An overrun asks again; a completed dump resets the count.

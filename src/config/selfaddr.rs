@@ -46,7 +46,13 @@ mod tests {
 
     #[test]
     fn own_lists_each_address_once_beside_loopback() {
-        let ips = ["192.0.2.1", "127.0.0.1", "2001:db8::1", "192.0.2.1", "::ffff:192.0.2.1"];
+        let ips = [
+            "192.0.2.1",
+            "127.0.0.1",
+            "2001:db8::1",
+            "192.0.2.1",
+            "::ffff:192.0.2.1",
+        ];
         let got = own(ips.iter().map(|s| s.parse().unwrap()));
         let want: Vec<Cidr> = ["127.0.0.0/8", "::1", "192.0.2.1", "2001:db8::1"]
             .iter()

@@ -114,10 +114,16 @@ impl fmt::Display for RouteError {
         match self {
             RouteError::Wire(e) => write!(f, "rtnetlink: {e}"),
             RouteError::ShortPayload { kind, len } => {
-                write!(f, "rtnetlink message type {kind}: payload of {len} bytes is too short")
+                write!(
+                    f,
+                    "rtnetlink message type {kind}: payload of {len} bytes is too short"
+                )
             }
             RouteError::NoAddress { family } => {
-                write!(f, "rtnetlink address message (family {family}) without an address")
+                write!(
+                    f,
+                    "rtnetlink address message (family {family}) without an address"
+                )
             }
             RouteError::AddressLength { family, len } => {
                 write!(f, "rtnetlink address of {len} bytes for family {family}")
