@@ -207,3 +207,55 @@ fn an_overrun_is_recovered_by_a_new_dump() {
     }
     assert_eq!(w.addresses().count(), 2 + 200);
 }
+
+/// The pieces as the event loop wires them: the WAN address arrives after start and the ban
+/// that covers it is handed back for release; an IPv6 /64 ban holding a new address too.
+#[test]
+fn a_ban_on_an_address_the_router_gains_is_handed_back() {
+    use logjail::addr::{Cidr, Host};
+    use logjail::jail::{Capacity, Jail, Params, Verdict};
+    if !enter("a_ban_on_an_address_the_router_gains_is_handed_back") {
+        return;
+    }
+    ip("link set lo up");
+    let params = Params {
+        maxretry: 1,
+        findtime: 60,
+        bantime: Some(600),
+        factor: 1,
+        bantime_max: None,
+        ipv6_prefix: 64,
+    };
+    let cap = Capacity {
+        failures: 8,
+        bans: 8,
+        offenders: 8,
+    };
+    let configured = vec![Cidr::parse("192.0.2.0/24").unwrap()];
+    let mut jail = Jail::with("sshd", params, configured, cap, 1);
+    let mut w = AddrWatch::open().expect("open the watcher");
+    sync(&mut w);
+    assert_eq!(jail.set_own(&w.own()), []);
+    for attacker in ["198.51.100.7", "2001:db8:1:5::bad", "203.0.113.9"] {
+        assert!(
+            matches!(jail.failure(addr(attacker), 1000), Verdict::Ban(_)),
+            "{attacker}"
+        );
+    }
+    ip("addr add 198.51.100.7/24 dev lo");
+    ip("-6 addr add 2001:db8:1:5::1/64 dev lo");
+    read_until(&mut w, |c| c.len() >= 2);
+    let mut lifted: Vec<Host> = jail.set_own(&w.own()).iter().map(|d| d.host).collect();
+    lifted.sort();
+    assert_eq!(
+        lifted,
+        [
+            Host::parse("198.51.100.7").unwrap(),
+            Host::parse("2001:db8:1:5::/64").unwrap()
+        ]
+    );
+    assert_eq!(jail.banned(), 1);
+    for never in ["198.51.100.7", "2001:db8:1:5::77", "192.0.2.5", "127.0.0.1"] {
+        assert_eq!(jail.failure(addr(never), 1001), Verdict::Ignored, "{never}");
+    }
+}
