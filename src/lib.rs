@@ -7,6 +7,7 @@
 #![deny(unsafe_code)]
 
 pub mod addr;
+pub mod addrwatch;
 pub mod bytes;
 pub mod cli;
 pub mod clock;

@@ -29,6 +29,7 @@ pub mod expr;
 pub mod header;
 pub mod msg;
 pub mod reply;
+pub mod route;
 pub mod socket;
 #[cfg(test)]
 pub(crate) mod vectors;
