@@ -150,11 +150,13 @@ fn delimiter(kind: u16, seq: u32) -> HeaderRepr {
     }
 }
 
-/// A single non-batched request (`GETSET`, `GETTABLE`) into `buf`; returns its length.
+/// A single non-batched request (`GETSET`, `GETTABLE` with `NLM_F_ACK`, a `GETSETELEM` dump
+/// with `NLM_F_DUMP`) into `buf`; returns its length. `NLM_F_REQUEST` is always set.
 pub fn request(
     buf: &mut [u8],
     seq: u32,
     msg: u8,
+    extra: u16,
     family: u8,
     body: impl FnOnce(&mut Writer<'_>) -> Result<(), WireError>,
 ) -> Result<usize, WireError> {
@@ -168,7 +170,7 @@ pub fn request(
     };
     let hdr = HeaderRepr {
         kind: nft_type(msg),
-        flags: flags::REQUEST | flags::ACK,
+        flags: flags::REQUEST | extra,
         seq,
         family,
         res_id: 0,

@@ -13,6 +13,8 @@
 //!   set elements (with kernel timeouts, and interval start/end pairs for IPv6 prefixes).
 //! * [`batch`] — an nfnetlink batch: `NFNL_MSG_BATCH_BEGIN`, messages with consecutive
 //!   sequence numbers and `NLM_F_ACK`, `NFNL_MSG_BATCH_END`, in one fixed-size buffer.
+//! * [`elems`] — the elements a `GETSETELEM` dump lists, paired into hosts (IPv6 prefixes are
+//!   start and end elements).
 //! * [`reply`] — what comes back: acks and errors (`nlmsgerr`, matched by sequence number),
 //!   set and table descriptions from `GET*` requests, and the multicast events `nft monitor`
 //!   shows.
@@ -25,6 +27,7 @@
 pub mod attr;
 pub mod batch;
 pub mod conn;
+pub mod elems;
 pub mod expr;
 pub mod header;
 pub mod msg;
@@ -78,6 +81,7 @@ pub mod msg_type {
     pub const GETSET: u8 = 10;
     pub const DELSET: u8 = 11;
     pub const NEWSETELEM: u8 = 12;
+    pub const GETSETELEM: u8 = 13;
     pub const DELSETELEM: u8 = 14;
     pub const NEWGEN: u8 = 15;
     pub const DESTROYTABLE: u8 = 26;

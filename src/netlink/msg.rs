@@ -41,6 +41,9 @@ pub mod set_attr {
     pub const KEY_TYPE: u16 = 4;
     pub const KEY_LEN: u16 = 5;
     pub const ID: u16 = 10;
+    /// `NFTA_SET_DESC` and its `NFTA_SET_DESC_SIZE` (the `size` a set was declared with).
+    pub const DESC: u16 = 9;
+    pub const DESC_SIZE: u16 = 1;
     pub const USERDATA: u16 = 13;
     pub const HANDLE: u16 = 16;
     pub const F_INTERVAL: u32 = 0x4;
@@ -161,6 +164,20 @@ impl LookupRepr<'_> {
             }
             None => w.str(table_attr::NAME, self.table),
         }
+    }
+}
+
+/// A whole set's elements: the body of a `GETSETELEM` dump request and of a flush
+/// (`DELSETELEM` without an elements list). Attribute order follows `nft`: set, then table.
+pub struct SetRef<'a> {
+    pub table: &'a str,
+    pub set: &'a str,
+}
+
+impl SetRef<'_> {
+    pub fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+        w.str(elem_attr::LIST_SET, self.set)?;
+        w.str(elem_attr::LIST_TABLE, self.table)
     }
 }
 

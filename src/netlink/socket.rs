@@ -13,7 +13,7 @@
 
 use nix::errno::Errno;
 use nix::sys::socket::{
-    bind, recv, sendto, setsockopt, socket, sockopt, AddressFamily, MsgFlags, NetlinkAddr, SockFlag,
+    bind, getsockname, recv, sendto, setsockopt, socket, sockopt, AddressFamily, MsgFlags, NetlinkAddr, SockFlag,
     SockProtocol, SockType,
 };
 use nix::sys::time::TimeVal;
@@ -72,6 +72,11 @@ impl Socket {
             return Err(Errno::EMSGSIZE);
         }
         Ok(n)
+    }
+
+    /// The port id the kernel gave the socket (`getsockname`).
+    pub fn port(&self) -> Option<u32> {
+        getsockname::<NetlinkAddr>(self.fd.as_raw_fd()).ok().map(|a| a.pid())
     }
 
     pub fn fd(&self) -> BorrowedFd<'_> {

@@ -217,3 +217,29 @@ fn element_wire_len_is_exact() {
     top.emit(&mut w, true).unwrap();
     assert_eq!(w.len(), 28);
 }
+
+#[test]
+fn dump_request_for_set_elements() {
+    use super::batch::request;
+    use super::msg::SetRef;
+    for (name, set) in [("dump_v4", "logjail_v4"), ("dump_v6", "logjail_v6")] {
+        let body = SetRef { table: "fw4", set };
+        let mut buf = [0u8; 256];
+        let n = request(&mut buf, 0, msg_type::GETSETELEM, flags::DUMP, family::INET, |w| {
+            body.emit(w)
+        })
+        .unwrap();
+        assert_eq!(&buf[..n], &vectors::host(&vectors::load(name))[..], "{name}");
+    }
+}
+
+#[test]
+fn flush_is_delsetelem_without_elements() {
+    use super::msg::SetRef;
+    let body = SetRef {
+        table: "fw4",
+        set: "logjail_v4",
+    };
+    let got = batch(msg_type::DELSETELEM, 0, |w| body.emit(w));
+    assert_eq!(got, expected("flush_v4"));
+}

@@ -5,7 +5,7 @@
 //! creates: `ipv4_addr` with `flags timeout`, `ipv6_addr` with `flags interval, timeout`; a
 //! mismatch is reported at start rather than as a failure of every ban.
 
-use super::{conn_error, Handles, Nft, STANDALONE_CHAIN, STANDALONE_PRIORITY, STANDALONE_TABLE};
+use super::{conn_error, Handles, Nft, STANDALONE_CHAIN, STANDALONE_PRIORITY};
 use crate::firewall::Error;
 use crate::netlink::attr::Writer;
 use crate::netlink::batch::Batch;
@@ -24,19 +24,23 @@ impl Nft {
     }
 
     fn set_info(&mut self, v6: bool) -> Result<Option<Info>, Error> {
+        let info = self.set_info_unchecked(v6)?;
+        if let Some(i) = info {
+            self.check_set(v6, &i)?;
+        }
+        Ok(info)
+    }
+
+    /// The set as the kernel describes it, whatever its type and flags.
+    pub(super) fn set_info_unchecked(&mut self, v6: bool) -> Result<Option<Info>, Error> {
         let (table, set) = (self.table.clone(), self.set_name(v6).to_string());
         let body = LookupRepr {
             table: &table,
             set: Some(&set),
         };
-        let info = self
-            .conn
+        self.conn
             .object(msg_type::GETSET, self.family, |w| body.emit(w))
-            .map_err(conn_error)?;
-        if let Some(i) = info {
-            self.check_set(v6, &i)?;
-        }
-        Ok(info)
+            .map_err(conn_error)
     }
 
     /// A set declared by hand must be able to hold what logjail puts in it.
@@ -91,7 +95,7 @@ impl Nft {
             }
         }
         if !missing.is_empty() {
-            self.conn.begin(&mut self.batch);
+            self.conn.begin();
             let table_name = self.table.clone();
             for &v6 in &missing {
                 let name = self.set_name(v6).to_string();
@@ -101,7 +105,8 @@ impl Nft {
                     v6,
                     id: 1 + u32::from(v6),
                 };
-                self.batch
+                self.conn
+                    .batch()
                     .push(msg_type::NEWSET, flags::CREATE, self.family, |w| r.emit(w))
                     .map_err(|e| Error::Protocol { what: e.to_string() })?;
             }
@@ -119,13 +124,15 @@ impl Nft {
         }))
     }
 
-    /// `table inet logjail` with both sets, a prerouting chain and the two drop rules.
+    /// The table in use (`table inet logjail`, or the configured family and name) with both
+    /// sets, a prerouting chain and the two drop rules.
     pub(super) fn create_standalone(&mut self) -> Result<(), Error> {
-        let t = STANDALONE_TABLE;
-        self.conn.begin(&mut self.batch);
+        let table = self.table.clone();
+        let t = table.as_str();
+        self.conn.begin();
         let (v4, v6) = (self.set_v4.clone(), self.set_v6.clone());
         let fam = self.family;
-        let b = &mut self.batch;
+        let b = self.conn.batch();
         let push = |b: &mut Batch, msg, extra, f: &dyn Fn(&mut Writer<'_>) -> Result<(), WireError>| {
             b.push(msg, extra, fam, f)
                 .map(drop)
@@ -178,7 +185,7 @@ impl Nft {
 
     /// Sends the current batch; any failure is an error naming `doing`.
     pub(super) fn run_batch(&mut self, doing: &str) -> Result<(), Error> {
-        let failures = self.conn.transact(&mut self.batch).map_err(conn_error)?;
+        let failures = self.conn.transact().map_err(conn_error)?;
         match failures.first() {
             None => Ok(()),
             Some(f) => Err(Error::Kernel {
