@@ -5,7 +5,7 @@
 mod nft_common;
 
 use logjail::addr::Host;
-use logjail::config::Main;
+use logjail::firewall::nft::Settings as Main;
 use logjail::firewall::nft::Nft;
 use logjail::firewall::{Ban, Firewall};
 use nft_common::peer::{self, Peer, ATTACKER_V4, ATTACKER_V6, ROUTER_V4, ROUTER_V6, WAN};

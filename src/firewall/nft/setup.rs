@@ -13,7 +13,7 @@ use crate::netlink::conn::Info;
 use crate::netlink::expr::RuleRepr;
 use crate::netlink::header::flags;
 use crate::netlink::msg::{set_attr, ChainRepr, LookupRepr, SetRepr, TableRepr, HOOK_PREROUTING};
-use crate::netlink::{msg_type, WireError};
+use crate::netlink::{family, msg_type, WireError};
 
 impl Nft {
     pub(super) fn table_info(&mut self, table: &str) -> Result<Option<Info>, Error> {
@@ -129,6 +129,22 @@ impl Nft {
     pub(super) fn create_standalone(&mut self) -> Result<(), Error> {
         let table = self.table.clone();
         let t = table.as_str();
+        // Which drop rules the family's prerouting hook can hold: an `ip` table sees only
+        // IPv4 packets, an `ip6` table only IPv6 ones; others have no such hook.
+        let (rule_v4, rule_v6) = match self.family {
+            family::INET => (true, true),
+            family::IPV4 => (true, false),
+            family::IPV6 => (false, true),
+            _ => {
+                return Err(Error::Kernel {
+                    what: format!(
+                        "standalone mode creates a prerouting chain, which family {} does not have (use inet, ip or ip6)",
+                        self.family_name
+                    ),
+                    errno: libc::EOPNOTSUPP,
+                })
+            }
+        };
         self.conn.begin();
         let (v4, v6) = (self.set_v4.clone(), self.set_v6.clone());
         let fam = self.family;
@@ -164,12 +180,18 @@ impl Nft {
             priority: STANDALONE_PRIORITY,
         };
         push(b, msg_type::NEWCHAIN, flags::CREATE, &|w| chain.emit(w))?;
-        for (set, id, is_v6) in [(&v4, 1, false), (&v6, 2, true)] {
+        for (set, id, is_v6, _) in [(&v4, 1, false, rule_v4), (&v6, 2, true, rule_v6)]
+            .into_iter()
+            .filter(|r| r.3)
+        {
             let exprs = RuleRepr::saddr_drop(set, id, is_v6);
+            // In an `ip`/`ip6` table the family is the protocol check (and `nft` cannot
+            // print a rule that repeats it); `inet` needs `meta nfproto` first.
+            let skip = if fam == family::INET { 0 } else { 2 };
             let rule = RuleRepr {
                 table: t,
                 chain: STANDALONE_CHAIN,
-                exprs: &exprs,
+                exprs: &exprs[skip..],
             };
             push(b, msg_type::NEWRULE, flags::CREATE | flags::APPEND, &|w| {
                 rule.emit(w)
