@@ -142,6 +142,11 @@ fn refused_bans_say_why_and_set_changes_ask_for_a_retry() {
         .collect();
     assert_eq!(fw.block_report(&again).unwrap(), vec![]);
     assert!(element("fw4", "logjail_v4", &refused[0].host.to_string()).is_some());
+    // Room made by logjail itself (an unban through its own socket) is no reason to retry.
+    let _ = changes(&mut fw, Duration::from_millis(100));
+    assert_eq!(fw.unban(refused[0].host).unwrap(), vec![refused[0].host]);
+    let (retry, _) = changes(&mut fw, Duration::from_millis(200));
+    assert!(!retry, "our own deletion");
 
     // The set re-declared without `flags timeout`: the kernel refuses timed elements.
     nft(&["delete", "set", "inet", "fw4", "logjail_v4"]);

@@ -246,6 +246,18 @@ mod tests {
     }
 
     #[test]
+    fn parses_captured_set_full_error() {
+        let bytes = vectors::host(&vectors::load("err_enfile_newsetelem"));
+        match parse(Message::new_checked(&bytes).unwrap()).unwrap() {
+            Reply::Ack(a) => assert_eq!(
+                (a.seq, a.errno, a.text, a.offset),
+                (1_796_234_859, libc::ENFILE, None, Some(0x30))
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn reads_the_declared_size_of_a_set() {
         let bytes = vectors::host(&vectors::load("reply_getset_size2"));
         let Reply::Object(o) = parse(Message::new_checked(&bytes).unwrap()).unwrap() else {
@@ -282,6 +294,10 @@ mod tests {
             "ack_newsetelem",
             "reply_getset_v4",
             "event_table_created",
+            "reply_getset_size2",
+            "reply_dump_v6",
+            "event_set_recreated",
+            "err_enfile_newsetelem",
         ];
         let mut x: u32 = 0x2545_f491;
         for name in names {

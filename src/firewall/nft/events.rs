@@ -199,4 +199,25 @@ mod tests {
         d.truncate(30);
         assert!(reinstall(&d, family::INET, "fw4"));
     }
+
+    #[test]
+    fn elements_removed_by_others_ask_for_a_retry_ours_do_not() {
+        let d = vectors::host(&vectors::load("event_delsetelem_other"));
+        let c = concerns(&d, family::INET, "fw4", SETS, None);
+        assert_eq!((c.retry, c.reinstall), (true, false));
+        let other = Some(1);
+        assert!(concerns(&d, family::INET, "fw4", SETS, other).retry);
+        // The captured event came from port 14905: had that been logjail's socket, no retry.
+        assert_eq!(concerns(&d, family::INET, "fw4", SETS, Some(14905)), Changes::default());
+        assert!(!concerns(&d, family::INET, "fw4", ["a", "b"], None).retry, "another set");
+    }
+
+    #[test]
+    fn our_sets_recreated_ask_for_both_other_sets_for_nothing() {
+        let d = vectors::host(&vectors::load("event_set_recreated"));
+        let c = concerns(&d, family::INET, "fw4", SETS, None);
+        assert_eq!((c.retry, c.reinstall), (true, true));
+        let d = vectors::host(&vectors::load("event_newset_other_set"));
+        assert_eq!(concerns(&d, family::INET, "fw4", SETS, None), Changes::default());
+    }
 }
