@@ -13,7 +13,7 @@
 //! The connection owns the batch it sends: [`Conn::begin`] starts it, the caller fills
 //! [`Conn::batch`], [`Conn::transact`] sends it.
 
-use super::attr::Writer;
+use super::attr::Emitable;
 use super::batch::{request, Batch};
 use super::header::{flags, Message, Messages};
 use super::reply::{self, Object, Reply};
@@ -168,7 +168,7 @@ impl Conn {
         &mut self,
         msg: u8,
         family: u8,
-        body: impl FnOnce(&mut Writer<'_>) -> Result<(), WireError>,
+        body: &dyn Emitable,
     ) -> Result<Option<Info>, ConnError> {
         let seq = self.seq;
         self.seq = self.seq.wrapping_add(1);
@@ -208,7 +208,7 @@ impl Conn {
         &mut self,
         msg: u8,
         family: u8,
-        body: impl FnOnce(&mut Writer<'_>) -> Result<(), WireError>,
+        body: &dyn Emitable,
         mut each: impl FnMut(Message<'_>) -> Result<(), WireError>,
     ) -> Result<bool, ConnError> {
         let seq = self.seq;

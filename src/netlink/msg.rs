@@ -10,7 +10,7 @@
 //! range. A start without its end would make the range run to the top of the address space,
 //! so the only element ever sent without an end is one whose range already ends there.
 
-use super::attr::Writer;
+use super::attr::{Emitable, Writer};
 use super::WireError;
 use crate::addr::Host;
 
@@ -76,8 +76,8 @@ pub struct TableRepr<'a> {
     pub name: &'a str,
 }
 
-impl TableRepr<'_> {
-    pub fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+impl Emitable for TableRepr<'_> {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
         w.str(table_attr::NAME, self.name)?;
         w.be32(table_attr::FLAGS, 0)
     }
@@ -96,8 +96,8 @@ pub const HOOK_PREROUTING: u32 = 0;
 pub const HOOK_INPUT: u32 = 1;
 const NF_ACCEPT: u32 = 1;
 
-impl ChainRepr<'_> {
-    pub fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+impl Emitable for ChainRepr<'_> {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
         w.str(chain_attr::TABLE, self.table)?;
         w.str(chain_attr::NAME, self.name)?;
         w.str(chain_attr::TYPE, "filter")?;
@@ -127,8 +127,10 @@ impl SetRepr<'_> {
             set_attr::F_TIMEOUT
         }
     }
+}
 
-    pub fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+impl Emitable for SetRepr<'_> {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
         w.str(set_attr::TABLE, self.table)?;
         w.str(set_attr::NAME, self.name)?;
         w.be32(set_attr::FLAGS, Self::flags(self.v6))?;
@@ -155,8 +157,8 @@ pub struct LookupRepr<'a> {
     pub set: Option<&'a str>,
 }
 
-impl LookupRepr<'_> {
-    pub fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+impl Emitable for LookupRepr<'_> {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
         match self.set {
             Some(set) => {
                 w.str(set_attr::TABLE, self.table)?;
@@ -174,8 +176,8 @@ pub struct SetRef<'a> {
     pub set: &'a str,
 }
 
-impl SetRef<'_> {
-    pub fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+impl Emitable for SetRef<'_> {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
         w.str(elem_attr::LIST_SET, self.set)?;
         w.str(elem_attr::LIST_TABLE, self.table)
     }
@@ -189,16 +191,6 @@ pub struct Element {
 }
 
 impl Element {
-    /// Bytes this element adds inside `NFTA_SET_ELEM_LIST_ELEMENTS`.
-    pub fn wire_len(&self) -> usize {
-        match self.host {
-            // elem(4) + [timeout(12)] + key(4) + value(4+4)
-            Host::V4(_) => 16 + if self.timeout_ms.is_some() { 12 } else { 0 },
-            // start: elem + [timeout] + key(4) + value(4+16); end: elem + flags(8) + key(24)
-            Host::V6(..) => 28 + if self.timeout_ms.is_some() { 12 } else { 0 } + 36,
-        }
-    }
-
     fn key_bytes(ip: core::net::IpAddr) -> ([u8; 16], usize) {
         let mut k = [0u8; 16];
         match ip {
@@ -220,7 +212,7 @@ impl Element {
     }
 
     /// Writes the element nest(s); `with_timeout` is false for deletions.
-    pub fn emit(&self, w: &mut Writer<'_>, with_timeout: bool) -> Result<(), WireError> {
+    pub fn emit_as(&self, w: &mut Writer<'_>, with_timeout: bool) -> Result<(), WireError> {
         let (start, len) = Self::key_bytes(self.host.ip());
         let n = w.begin_nest(elem_attr::LIST_ELEM)?;
         if let (true, Some(ms)) = (with_timeout, self.timeout_ms) {
@@ -245,6 +237,14 @@ impl Element {
     }
 }
 
+/// As added (with its timeout): what it adds inside `NFTA_SET_ELEM_LIST_ELEMENTS`, so its
+/// [`Emitable::buffer_len`] bounds both an addition and a deletion.
+impl Emitable for Element {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+        self.emit_as(w, true)
+    }
+}
+
 /// `NEWSETELEM`/`DELSETELEM` body: elements of one set.
 pub struct ElemsRepr<'a> {
     pub table: &'a str,
@@ -256,8 +256,8 @@ pub struct ElemsRepr<'a> {
     pub add: bool,
 }
 
-impl ElemsRepr<'_> {
-    pub fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+impl Emitable for ElemsRepr<'_> {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
         w.str(elem_attr::LIST_TABLE, self.table)?;
         w.str(elem_attr::LIST_SET, self.set)?;
         if let Some(id) = self.set_id {
@@ -265,7 +265,7 @@ impl ElemsRepr<'_> {
         }
         let n = w.begin_nest(elem_attr::LIST_ELEMENTS)?;
         for e in self.elems {
-            e.emit(w, self.add)?;
+            e.emit_as(w, self.add)?;
         }
         w.end_nest(n)
     }

@@ -21,6 +21,7 @@
 
 use super::{shown, Nft, Refusal, BATCH_MESSAGES, ELEMS_NEST_BYTES};
 use crate::firewall::Error;
+use crate::netlink::attr::Emitable;
 use crate::netlink::header::flags;
 use crate::netlink::msg::{set_attr, Element, ElemsRepr, SetRef};
 use crate::netlink::{msg_type, WireError};
@@ -48,8 +49,12 @@ fn set_level(errno: i32) -> bool {
 fn next_chunk(elems: &[Element], from: usize) -> usize {
     let mut bytes = 0;
     let mut k = from;
-    while k < elems.len() && (k == from || bytes + elems[k].wire_len() <= ELEMS_NEST_BYTES) {
-        bytes += elems[k].wire_len();
+    while k < elems.len() {
+        let n = elems[k].buffer_len();
+        if k > from && bytes + n > ELEMS_NEST_BYTES {
+            break;
+        }
+        bytes += n;
         k += 1;
     }
     k
@@ -65,7 +70,7 @@ impl Nft {
             elems,
             add: msg == msg_type::NEWSETELEM,
         };
-        self.conn.batch().push(msg, extra, self.family, |w| r.emit(w))
+        self.conn.batch().push(msg, extra, self.family, &r)
     }
 
     fn set_error(&self, v6: bool, errno: i32, doing: &str) -> Error {
@@ -365,7 +370,7 @@ impl Nft {
         };
         self.conn
             .batch()
-            .push(msg_type::DELSETELEM, 0, self.family, |w| body.emit(w))
+            .push(msg_type::DELSETELEM, 0, self.family, &body)
             .map_err(|w| Error::Protocol { what: w.to_string() })?;
         match self.transact_tolerating_gone()? {
             None => Ok(()),

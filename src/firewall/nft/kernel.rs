@@ -60,7 +60,7 @@ impl Nft {
             .dump(
                 msg_type::GETSETELEM,
                 self.family,
-                |w| body.emit(w),
+                &body,
                 |m| elems::parse(&m, &mut listed),
             )
             .map_err(conn_error)?;

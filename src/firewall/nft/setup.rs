@@ -7,19 +7,19 @@
 
 use super::{conn_error, Handles, Nft, STANDALONE_CHAIN, STANDALONE_PRIORITY};
 use crate::firewall::Error;
-use crate::netlink::attr::Writer;
+use crate::netlink::attr::Emitable;
 use crate::netlink::batch::Batch;
 use crate::netlink::conn::Info;
 use crate::netlink::expr::RuleRepr;
 use crate::netlink::header::flags;
 use crate::netlink::msg::{set_attr, ChainRepr, LookupRepr, SetRepr, TableRepr, HOOK_PREROUTING};
-use crate::netlink::{family, msg_type, WireError};
+use crate::netlink::{family, msg_type};
 
 impl Nft {
     pub(super) fn table_info(&mut self, table: &str) -> Result<Option<Info>, Error> {
         let body = LookupRepr { table, set: None };
         self.conn
-            .object(msg_type::GETTABLE, self.family, |w| body.emit(w))
+            .object(msg_type::GETTABLE, self.family, &body)
             .map_err(conn_error)
     }
 
@@ -39,7 +39,7 @@ impl Nft {
             set: Some(&set),
         };
         self.conn
-            .object(msg_type::GETSET, self.family, |w| body.emit(w))
+            .object(msg_type::GETSET, self.family, &body)
             .map_err(conn_error)
     }
 
@@ -107,7 +107,7 @@ impl Nft {
                 };
                 self.conn
                     .batch()
-                    .push(msg_type::NEWSET, flags::CREATE, self.family, |w| r.emit(w))
+                    .push(msg_type::NEWSET, flags::CREATE, self.family, &r)
                     .map_err(|e| Error::Protocol { what: e.to_string() })?;
             }
             self.run_batch("creating sets")?;
@@ -149,37 +149,27 @@ impl Nft {
         let (v4, v6) = (self.set_v4.clone(), self.set_v6.clone());
         let fam = self.family;
         let b = self.conn.batch();
-        let push = |b: &mut Batch, msg, extra, f: &dyn Fn(&mut Writer<'_>) -> Result<(), WireError>| {
-            b.push(msg, extra, fam, f)
+        let push = |b: &mut Batch, msg, extra, body: &dyn Emitable| {
+            b.push(msg, extra, fam, body)
                 .map(drop)
                 .map_err(|e| Error::Protocol { what: e.to_string() })
         };
-        push(b, msg_type::NEWTABLE, 0, &|w| TableRepr { name: t }.emit(w))?;
-        push(b, msg_type::NEWSET, flags::CREATE, &|w| {
-            SetRepr {
-                table: t,
-                name: &v4,
-                v6: false,
-                id: 1,
-            }
-            .emit(w)
-        })?;
-        push(b, msg_type::NEWSET, flags::CREATE, &|w| {
-            SetRepr {
-                table: t,
-                name: &v6,
-                v6: true,
-                id: 2,
-            }
-            .emit(w)
-        })?;
+        push(b, msg_type::NEWTABLE, 0, &TableRepr { name: t })?;
+        let set = |name, v6, id| SetRepr {
+            table: t,
+            name,
+            v6,
+            id,
+        };
+        push(b, msg_type::NEWSET, flags::CREATE, &set(&v4, false, 1))?;
+        push(b, msg_type::NEWSET, flags::CREATE, &set(&v6, true, 2))?;
         let chain = ChainRepr {
             table: t,
             name: STANDALONE_CHAIN,
             hooknum: HOOK_PREROUTING,
             priority: STANDALONE_PRIORITY,
         };
-        push(b, msg_type::NEWCHAIN, flags::CREATE, &|w| chain.emit(w))?;
+        push(b, msg_type::NEWCHAIN, flags::CREATE, &chain)?;
         for (set, id, is_v6, _) in [(&v4, 1, false, rule_v4), (&v6, 2, true, rule_v6)]
             .into_iter()
             .filter(|r| r.3)
@@ -193,9 +183,7 @@ impl Nft {
                 chain: STANDALONE_CHAIN,
                 exprs: &exprs[skip..],
             };
-            push(b, msg_type::NEWRULE, flags::CREATE | flags::APPEND, &|w| {
-                rule.emit(w)
-            })?;
+            push(b, msg_type::NEWRULE, flags::CREATE | flags::APPEND, &rule)?;
         }
         self.run_batch("creating the standalone table")?;
         log::info!(
