@@ -64,24 +64,53 @@ fn unban_lifts_elements_the_daemon_never_added() {
     }
     load(&fw4_ruleset("wan0", true));
     // Left by a crash, or added by hand: the daemon has no record of any of these.
-    nft(&["add", "element", "inet", "fw4", "logjail_v4", "{ 203.0.113.50 timeout 1h, 198.51.100.7 }"]);
-    nft(&["add", "element", "inet", "fw4", "logjail_v6", "{ 2001:db8:1::/48, 2001:db8:bad::/64 timeout 10m }"]);
+    nft(&[
+        "add",
+        "element",
+        "inet",
+        "fw4",
+        "logjail_v4",
+        "{ 203.0.113.50 timeout 1h, 198.51.100.7 }",
+    ]);
+    nft(&[
+        "add",
+        "element",
+        "inet",
+        "fw4",
+        "logjail_v6",
+        "{ 2001:db8:1::/48, 2001:db8:bad::/64 timeout 10m }",
+    ]);
     let mut fw = backend(&Settings::default());
 
     let listed = fw.kernel_bans().expect("list");
     let hosts: Vec<String> = listed.iter().map(|b| b.host.to_string()).collect();
     assert_eq!(
         hosts,
-        ["198.51.100.7", "203.0.113.50", "2001:db8:1::/48", "2001:db8:bad::/64"],
+        [
+            "198.51.100.7",
+            "203.0.113.50",
+            "2001:db8:1::/48",
+            "2001:db8:bad::/64"
+        ],
         "{listed:?}"
     );
     assert_eq!(listed[0].remaining, None, "permanent");
-    assert!((3590..=3600).contains(&listed[1].remaining.unwrap()), "{listed:?}");
+    assert!(
+        (3590..=3600).contains(&listed[1].remaining.unwrap()),
+        "{listed:?}"
+    );
     assert!((590..=600).contains(&listed[3].remaining.unwrap()), "{listed:?}");
 
-    assert_eq!(fw.unban(host("203.0.113.50")).unwrap(), vec![host("203.0.113.50")]);
+    assert_eq!(
+        fw.unban(host("203.0.113.50")).unwrap(),
+        vec![host("203.0.113.50")]
+    );
     assert!(element("fw4", "logjail_v4", "203.0.113.50").is_none());
-    assert_eq!(fw.unban(host("203.0.113.50")).unwrap(), vec![], "absent is no error");
+    assert_eq!(
+        fw.unban(host("203.0.113.50")).unwrap(),
+        vec![],
+        "absent is no error"
+    );
     // An address inside a hand-added /48 lifts the /48 (start and end element).
     assert_eq!(
         fw.unban(host("2001:db8:1:2::1")).unwrap(),
@@ -91,7 +120,11 @@ fn unban_lifts_elements_the_daemon_never_added() {
     assert_eq!(elements("fw4", "logjail_v6").len(), 1, "the /64 stays");
 
     nft(&["add", "element", "inet", "fw4", "logjail_v4", "{ 192.0.2.1 }"]);
-    assert_eq!(fw.unban_all().unwrap(), 3, "198.51.100.7, 192.0.2.1, 2001:db8:bad::/64");
+    assert_eq!(
+        fw.unban_all().unwrap(),
+        3,
+        "198.51.100.7, 192.0.2.1, 2001:db8:bad::/64"
+    );
     assert!(elements("fw4", "logjail_v4").is_empty());
     assert!(elements("fw4", "logjail_v6").is_empty());
     assert_eq!(fw.kernel_bans().unwrap(), Vec::<KernelBan>::new());
@@ -115,10 +148,16 @@ fn refused_bans_say_why_and_set_changes_ask_for_a_retry() {
     let refused = fw.block_report(&bans).expect("the set is there");
     assert_eq!(refused.len(), 1, "{refused:?}");
     assert_eq!(refused[0].errno, libc::ENFILE);
-    assert_eq!(refused[0].reason, "set logjail_v4 in table inet fw4 is full (size 2)");
+    assert_eq!(
+        refused[0].reason,
+        "set logjail_v4 in table inet fw4 is full (size 2)"
+    );
     assert_eq!(
         refused[0].to_string(),
-        format!("cannot ban {}: set logjail_v4 in table inet fw4 is full (size 2)", refused[0].host)
+        format!(
+            "cannot ban {}: set logjail_v4 in table inet fw4 is full (size 2)",
+            refused[0].host
+        )
     );
     assert_eq!(elements("fw4", "logjail_v4").len(), 2);
     let err = fw.block_many(&bans).unwrap_err().to_string();
@@ -128,8 +167,19 @@ fn refused_bans_say_why_and_set_changes_ask_for_a_retry() {
     assert!(!retry && !reinstall);
 
     // Somebody makes room: retry, and the refused ban now lands.
-    let first = elements("fw4", "logjail_v4")[0].split(' ').next().unwrap().to_string();
-    nft(&["delete", "element", "inet", "fw4", "logjail_v4", &format!("{{ {first} }}")]);
+    let first = elements("fw4", "logjail_v4")[0]
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    nft(&[
+        "delete",
+        "element",
+        "inet",
+        "fw4",
+        "logjail_v4",
+        &format!("{{ {first} }}"),
+    ]);
     let (retry, reinstall) = changes(&mut fw, Duration::from_millis(200));
     assert!(retry && !reinstall);
     let again: Vec<Ban<'_>> = refused
@@ -177,7 +227,11 @@ fn standalone_creates_the_configured_table_and_family() {
     let mut fw = backend(&s);
     assert_eq!(fw.table(), "esc");
     let tables = nft(&["list", "tables"]);
-    assert_eq!(tables.trim(), "table ip esc", "only the configured table: {tables}");
+    assert_eq!(
+        tables.trim(),
+        "table ip esc",
+        "only the configured table: {tables}"
+    );
     let t = nft(&["list", "table", "ip", "esc"]);
     for want in [
         "set logjail_v4",
@@ -224,10 +278,17 @@ fn listing_ten_thousand_elements() {
     let listed = fw.kernel_bans().unwrap();
     let took = t0.elapsed();
     assert_eq!(listed.len(), 10_000);
-    assert!(listed[..9000].iter().all(|b| b.remaining.is_some_and(|s| s > 3500)));
-    assert!(listed[9000..].iter().all(|b| b.remaining.is_none() && b.host.prefix() == 64));
+    assert!(listed[..9000]
+        .iter()
+        .all(|b| b.remaining.is_some_and(|s| s > 3500)));
+    assert!(listed[9000..]
+        .iter()
+        .all(|b| b.remaining.is_none() && b.host.prefix() == 64));
     let t0 = Instant::now();
     assert_eq!(fw.unban_all().unwrap(), 10_000);
-    println!("listing 10000 elements: {took:?}; unban --all of them: {:?}", t0.elapsed());
+    println!(
+        "listing 10000 elements: {took:?}; unban --all of them: {:?}",
+        t0.elapsed()
+    );
     assert!(elements("fw4", "logjail_v4").is_empty());
 }

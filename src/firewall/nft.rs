@@ -25,6 +25,7 @@
 mod apply;
 mod events;
 mod kernel;
+mod refusal;
 mod setup;
 
 pub use events::Changes;

@@ -183,14 +183,8 @@ mod tests {
         let mut b = Batch::new(120);
         b.begin(100);
         let t = TableRepr { name: "logjail" };
-        assert_eq!(
-            b.push(msg_type::NEWTABLE, 0, family::INET, &t),
-            Ok(101)
-        );
-        assert_eq!(
-            b.push(msg_type::NEWTABLE, 0, family::INET, &t),
-            Ok(102)
-        );
+        assert_eq!(b.push(msg_type::NEWTABLE, 0, family::INET, &t), Ok(101));
+        assert_eq!(b.push(msg_type::NEWTABLE, 0, family::INET, &t), Ok(102));
         let before = b.remaining();
         assert_eq!(
             b.push(msg_type::NEWTABLE, 0, family::INET, &t),

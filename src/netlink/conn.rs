@@ -164,12 +164,7 @@ impl Conn {
     }
 
     /// Asks for one object (`GETTABLE`/`GETSET`); `Ok(None)` when the kernel says `ENOENT`.
-    pub fn object(
-        &mut self,
-        msg: u8,
-        family: u8,
-        body: &dyn Emitable,
-    ) -> Result<Option<Info>, ConnError> {
+    pub fn object(&mut self, msg: u8, family: u8, body: &dyn Emitable) -> Result<Option<Info>, ConnError> {
         let seq = self.seq;
         self.seq = self.seq.wrapping_add(1);
         let mut out = [0u8; 1024];

@@ -6,7 +6,8 @@
 //!   headers) and the 4-byte `nfgenmsg` (family, version, big-endian `res_id`).
 //! * [`attr`] — netlink attributes: a [`attr::Writer`] that emits into a `&mut [u8]` and
 //!   refuses to let a nest grow past 65 535 bytes (an attribute's length is a `u16`), and a
-//!   checked iterator over received attributes. Attribute headers are host-endian; the
+//!   checked iterator over received attributes; [`attr::Emitable`] — `emit` and `buffer_len`,
+//!   the one length rule, measured by running `emit` on a counting writer. Attribute headers are host-endian; the
 //!   payloads nf_tables defines (`u32`, `u64`, addresses) are big-endian and written so.
 //! * [`msg`] — the nf_tables requests logjail sends, each a `Repr` with `emit`: tables,
 //!   chains, rules (payload load, `meta nfproto`, `cmp`, `lookup`, `immediate` verdict), sets,
@@ -18,7 +19,8 @@
 //! * [`reply`] — what comes back: acks and errors (`nlmsgerr`, matched by sequence number),
 //!   set and table descriptions from `GET*` requests, and the multicast events `nft monitor`
 //!   shows.
-//! * [`conn`] — a batch out, every ack back, matched by sequence number; `GET*` requests.
+//! * [`conn`] — owns the batch: a batch out, every ack back, matched by sequence number;
+//!   `GET*` requests and `NLM_F_DUMP` dumps.
 //! * [`socket`] — the only part that touches the OS.
 //!
 //! Nothing but `socket` (and `conn`, through it) performs I/O; every other function takes bytes and returns values,

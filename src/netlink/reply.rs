@@ -157,10 +157,7 @@ fn parse_object(m: Message<'_>) -> Result<Object<'_>, WireError> {
             (set_attr::KEY_TYPE, _, true) => o.key_type = a.be32().ok(),
             (set_attr::KEY_LEN, _, true) => o.key_len = a.be32().ok(),
             (set_attr::DESC, _, true) => {
-                o.size = a
-                    .nested()
-                    .find(set_attr::DESC_SIZE)
-                    .and_then(|s| s.be32().ok())
+                o.size = a.nested().find(set_attr::DESC_SIZE).and_then(|s| s.be32().ok())
             }
             (elem_attr::LIST_SET, false, false) if is_elems => o.set = Some(a.str()),
             _ => {}

@@ -27,11 +27,7 @@ fn expected(name: &str) -> Vec<u8> {
     vectors::host(&le)
 }
 
-fn batch(
-    msg: u8,
-    extra: u16,
-    body: &dyn Emitable,
-) -> Vec<u8> {
+fn batch(msg: u8, extra: u16, body: &dyn Emitable) -> Vec<u8> {
     let mut b = Batch::new(4096);
     b.begin(0);
     assert_eq!(b.push(msg, extra, family::INET, body), Ok(1));
@@ -171,10 +167,7 @@ fn standalone_table_chain_rules() {
         hooknum: HOOK_PREROUTING,
         priority: -150,
     };
-    assert_eq!(
-        batch(msg_type::NEWCHAIN, flags::CREATE, &c),
-        expected("newchain")
-    );
+    assert_eq!(batch(msg_type::NEWCHAIN, flags::CREATE, &c), expected("newchain"));
     for (name, set, id, v6) in [
         ("newrule_v4", "logjail_v4", 1, false),
         ("newrule_v6", "logjail_v6", 2, true),
@@ -265,7 +258,15 @@ fn dump_request_for_set_elements() {
     for (name, set) in [("dump_v4", "logjail_v4"), ("dump_v6", "logjail_v6")] {
         let body = SetRef { table: "fw4", set };
         let mut buf = [0u8; 256];
-        let n = request(&mut buf, 0, msg_type::GETSETELEM, flags::DUMP, family::INET, &body).unwrap();
+        let n = request(
+            &mut buf,
+            0,
+            msg_type::GETSETELEM,
+            flags::DUMP,
+            family::INET,
+            &body,
+        )
+        .unwrap();
         assert_eq!(&buf[..n], &vectors::host(&vectors::load(name))[..], "{name}");
     }
 }

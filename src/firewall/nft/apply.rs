@@ -23,7 +23,7 @@ use super::{shown, Nft, Refusal, BATCH_MESSAGES, ELEMS_NEST_BYTES};
 use crate::firewall::Error;
 use crate::netlink::attr::Emitable;
 use crate::netlink::header::flags;
-use crate::netlink::msg::{set_attr, Element, ElemsRepr, SetRef};
+use crate::netlink::msg::{Element, ElemsRepr, SetRef};
 use crate::netlink::{msg_type, WireError};
 
 /// Elements per round-3 batch: each present one costs a delete message of its own.
@@ -71,57 +71,6 @@ impl Nft {
             add: msg == msg_type::NEWSETELEM,
         };
         self.conn.batch().push(msg, extra, self.family, &r)
-    }
-
-    fn set_error(&self, v6: bool, errno: i32, doing: &str) -> Error {
-        let set = self.set_name(v6);
-        let what = match errno {
-            libc::ENOENT => format!("set {set} not found in {}", self.table_words()),
-            libc::EPERM => format!(
-                "{doing} set {set} in {}: not permitted (needs CAP_NET_ADMIN)",
-                self.table_words()
-            ),
-            _ => format!("{doing} set {set} in {}", self.table_words()),
-        };
-        Error::Kernel { what, errno }
-    }
-
-    /// Why the kernel refused element `e` with `errno`, in words, asking the kernel about
-    /// the set where that says more (its declared size, its flags).
-    fn refusal(&mut self, v6: bool, e: &Element, errno: i32) -> Refusal {
-        let set = self.set_name(v6).to_string();
-        let tw = self.table_words();
-        let info = match errno {
-            libc::ENFILE | libc::EINVAL => self.set_info_unchecked(v6).ok().flatten(),
-            _ => None,
-        };
-        let reason = match errno {
-            libc::ENFILE => match info.and_then(|i| i.size) {
-                Some(n) => format!("set {set} in {tw} is full (size {n})"),
-                None => format!("set {set} in {tw} is full"),
-            },
-            libc::EINVAL
-                if e.timeout_ms.is_some()
-                    && info.is_some_and(|i| i.set_flags.unwrap_or(0) & set_attr::F_TIMEOUT == 0) =>
-            {
-                format!("set {set} in {tw} has no timeout flag (declare it with `flags timeout`)")
-            }
-            libc::EINVAL if e.timeout_ms.is_some() => {
-                format!("set {set} in {tw} refused it (does the set have `flags timeout`?)")
-            }
-            libc::ENOTEMPTY | libc::EEXIST => {
-                format!("it overlaps an element already in set {set} in {tw}")
-            }
-            libc::EAGAIN => format!("set {set} in {tw} kept changing while it was added"),
-            _ => format!("set {set} in {tw} refused it"),
-        };
-        let r = Refusal {
-            host: e.host,
-            errno,
-            reason,
-        };
-        log::warn!("{r}");
-        r
     }
 
     /// Adds (or refreshes) `elems` in the v4 or v6 set.
@@ -229,13 +178,7 @@ impl Nft {
                 }
                 i = k;
             }
-            if i == start
-                || !self
-                    .conn
-                    .transact()
-                    .map_err(super::conn_error)?
-                    .is_empty()
-            {
+            if i == start || !self.conn.transact().map_err(super::conn_error)?.is_empty() {
                 return Ok(start);
             }
         }
@@ -382,8 +325,8 @@ impl Nft {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netlink::attr::Writer;
     use crate::addr::Host;
+    use crate::netlink::attr::Writer;
 
     #[test]
     fn chunks_keep_every_nest_below_64_kib() {

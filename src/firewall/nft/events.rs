@@ -25,8 +25,8 @@
 //! so a caller holding refused bans should also retry on a slow timer.
 
 use super::Nft;
-use crate::netlink::header::Message;
 use crate::firewall::Error;
+use crate::netlink::header::Message;
 use crate::netlink::header::Messages;
 use crate::netlink::msg_type;
 use crate::netlink::reply::{self, Reply};
@@ -60,7 +60,13 @@ impl Nft {
         for _ in 0..MAX_READS {
             match sock.recv(&mut buf) {
                 Ok(n) => {
-                    let c = concerns(&buf[..n], self.family, &self.table, [&self.set_v4, &self.set_v6], own);
+                    let c = concerns(
+                        &buf[..n],
+                        self.family,
+                        &self.table,
+                        [&self.set_v4, &self.set_v6],
+                        own,
+                    );
                     look |= c.reinstall;
                     retry |= c.retry;
                 }
@@ -208,8 +214,14 @@ mod tests {
         let other = Some(1);
         assert!(concerns(&d, family::INET, "fw4", SETS, other).retry);
         // The captured event came from port 14905: had that been logjail's socket, no retry.
-        assert_eq!(concerns(&d, family::INET, "fw4", SETS, Some(14905)), Changes::default());
-        assert!(!concerns(&d, family::INET, "fw4", ["a", "b"], None).retry, "another set");
+        assert_eq!(
+            concerns(&d, family::INET, "fw4", SETS, Some(14905)),
+            Changes::default()
+        );
+        assert!(
+            !concerns(&d, family::INET, "fw4", ["a", "b"], None).retry,
+            "another set"
+        );
     }
 
     #[test]

@@ -42,7 +42,10 @@ impl From<&Entry> for KernelBan {
 
 /// True when `a` and `b` overlap: one contains the other.
 fn overlaps(a: &Host, b: &Host) -> bool {
-    let (ka, kb) = (crate::addr::Cidr::new(a.ip(), a.prefix()), crate::addr::Cidr::new(b.ip(), b.prefix()));
+    let (ka, kb) = (
+        crate::addr::Cidr::new(a.ip(), a.prefix()),
+        crate::addr::Cidr::new(b.ip(), b.prefix()),
+    );
     ka.contains(b.ip()) || kb.contains(a.ip())
 }
 
@@ -57,12 +60,9 @@ impl Nft {
         };
         let mut listed: Vec<Listed> = Vec::new();
         self.conn
-            .dump(
-                msg_type::GETSETELEM,
-                self.family,
-                &body,
-                |m| elems::parse(&m, &mut listed),
-            )
+            .dump(msg_type::GETSETELEM, self.family, &body, |m| {
+                elems::parse(&m, &mut listed)
+            })
             .map_err(conn_error)?;
         let (entries, odd) = elems::pair(&listed);
         if odd > 0 {
@@ -133,7 +133,10 @@ mod tests {
             timeout_ms,
             expires_ms,
         };
-        assert_eq!(KernelBan::from(&e(Some(3_600_000), Some(3_599_968))).remaining, Some(3600));
+        assert_eq!(
+            KernelBan::from(&e(Some(3_600_000), Some(3_599_968))).remaining,
+            Some(3600)
+        );
         assert_eq!(KernelBan::from(&e(Some(1000), Some(1))).remaining, Some(1));
         assert_eq!(KernelBan::from(&e(None, None)).remaining, None);
     }
