@@ -292,3 +292,38 @@ fn listing_ten_thousand_elements() {
     );
     assert!(elements("fw4", "logjail_v4").is_empty());
 }
+
+#[test]
+fn a_full_set_refuses_the_surplus_of_a_bulk_ban() {
+    if !enter("a_full_set_refuses_the_surplus_of_a_bulk_ban") {
+        return;
+    }
+    load(
+        "table inet fw4 {\n set logjail_v4 { type ipv4_addr; flags timeout; size 100; }\n \
+         set logjail_v6 { type ipv6_addr; flags interval, timeout; }\n}\n",
+    );
+    let mut fw = backend(&Settings::default());
+    let bans: Vec<Ban<'static>> = (0..300u32)
+        .map(|i| Ban {
+            jail: "t",
+            host: Host::V4((0x0a00_0000 + i).into()),
+            timeout: Some(600),
+        })
+        .chain([ban("2001:db8:bad::1", Some(600))])
+        .collect();
+    let t0 = Instant::now();
+    let refused = fw.block_report(&bans).expect("per-element refusals");
+    println!("300 bans into a set of size 100: {:?}", t0.elapsed());
+    assert_eq!(refused.len(), 200);
+    assert!(refused
+        .iter()
+        .all(|r| r.errno == libc::ENFILE && r.reason.ends_with("is full (size 100)")));
+    let held = fw.kernel_bans().unwrap();
+    assert_eq!(held.len(), 101, "100 v4 and the v6 /64");
+    // Exactly the refused ones are missing.
+    for b in &bans {
+        let in_kernel = held.iter().any(|k| k.host == b.host);
+        let was_refused = refused.iter().any(|r| r.host == b.host);
+        assert!(in_kernel != was_refused, "{}", b.host);
+    }
+}

@@ -124,8 +124,18 @@ impl Nft {
         }
         let mut states = self.classify(v6, elems)?;
         let mut done = vec![false; elems.len()];
-        for _ in 0..elems.len() / REPLACE_GROUP + 3 {
-            let misses = self.replace(v6, elems, &states, &mut done)?;
+        // Each group can fail once for a miss and once for a full set before it lands.
+        for _ in 0..2 * (elems.len() / REPLACE_GROUP) + 3 {
+            let (misses, full) = self.replace(v6, elems, &states, &mut done)?;
+            if !full.is_empty() {
+                // Round 3 ran against the set as it was; earlier groups have filled it since.
+                let sub: Vec<Element> = full.iter().map(|&i| elems[i]).collect();
+                let again = self.classify(v6, &sub)?;
+                for (&i, s) in full.iter().zip(again) {
+                    states[i] = s;
+                }
+                continue;
+            }
             if misses.is_empty()
                 && done
                     .iter()
@@ -146,16 +156,17 @@ impl Nft {
                 };
             }
         }
-        let mut refused = Vec::new();
-        for ((e, s), d) in elems.iter().zip(&states).zip(&done) {
-            let errno = match *s {
-                State::Bad(errno) => errno,
-                _ if !d => libc::EAGAIN,
-                _ => continue,
-            };
-            refused.push(self.refusal(v6, e, errno));
-        }
-        Ok(refused)
+        let bad: Vec<(&Element, i32)> = elems
+            .iter()
+            .zip(&states)
+            .zip(&done)
+            .filter_map(|((e, s), d)| match *s {
+                State::Bad(errno) => Some((e, errno)),
+                _ if !d => Some((e, libc::EAGAIN)),
+                _ => None,
+            })
+            .collect();
+        Ok(self.refusals(v6, &bad))
     }
 
     /// Round 2: delete and re-add every element, batch by batch; returns how many leading
@@ -222,15 +233,16 @@ impl Nft {
     }
 
     /// Round 4: per group, delete each present element (one message each, so a miss is
-    /// attributed) and add the group. Returns the present elements that could not be deleted;
-    /// their group was rolled back and stays not `done`.
+    /// attributed) and add the group. Returns the present elements that could not be deleted,
+    /// or the group that did not fit the set (`ENFILE`: round 3 saw the set before earlier
+    /// groups filled it); that group was rolled back and stays not `done`.
     fn replace(
         &mut self,
         v6: bool,
         elems: &[Element],
         states: &[State],
         done: &mut [bool],
-    ) -> Result<Vec<usize>, Error> {
+    ) -> Result<(Vec<usize>, Vec<usize>), Error> {
         let pending: Vec<usize> = (0..elems.len())
             .filter(|&i| !done[i] && !matches!(states[i], State::Bad(_)))
             .collect();
@@ -257,16 +269,19 @@ impl Nft {
                 .filter(|f| f.errno == libc::ENOENT)
                 .filter_map(|f| dels.iter().find(|(s, _)| *s == f.seq).map(|&(_, i)| i))
                 .collect();
+            if misses.is_empty() && failures.iter().any(|f| f.errno == libc::ENFILE) {
+                return Ok((Vec::new(), group.to_vec()));
+            }
             // Without a miss to explain it, any failure is the set's problem.
             if let (true, Some(f)) = (misses.is_empty(), failures.first()) {
                 return Err(self.set_error(v6, f.errno, "refreshing elements of"));
             }
             if !failures.is_empty() {
-                return Ok(misses);
+                return Ok((misses, Vec::new()));
             }
             group.iter().for_each(|&i| done[i] = true);
         }
-        Ok(Vec::new())
+        Ok((Vec::new(), Vec::new()))
     }
 
     /// Sends the batch; the errno of its first failure, an element or set already gone (an

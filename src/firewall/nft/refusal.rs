@@ -8,7 +8,11 @@
 
 use super::{Nft, Refusal};
 use crate::firewall::Error;
+use crate::netlink::conn::Info;
 use crate::netlink::msg::{set_attr, Element};
+
+/// Refusals logged one by one per call; the rest are counted.
+const LOGGED: usize = 10;
 
 impl Nft {
     pub(super) fn set_error(&self, v6: bool, errno: i32, doing: &str) -> Error {
@@ -24,15 +28,36 @@ impl Nft {
         Error::Kernel { what, errno }
     }
 
-    /// Why the kernel refused element `e` with `errno`, in words, asking the kernel about
-    /// the set where that says more (its declared size, its flags).
-    pub(super) fn refusal(&mut self, v6: bool, e: &Element, errno: i32) -> Refusal {
-        let set = self.set_name(v6).to_string();
-        let tw = self.table_words();
-        let info = match errno {
-            libc::ENFILE | libc::EINVAL => self.set_info_unchecked(v6).ok().flatten(),
-            _ => None,
+    /// The refusals of `bad` (element, errno) in words, each logged (the first
+    /// [`LOGGED`], then a count). The set is asked about once, when an errno needs it.
+    pub(super) fn refusals(&mut self, v6: bool, bad: &[(&Element, i32)]) -> Vec<Refusal> {
+        let info = if bad.iter().any(|&(_, e)| e == libc::ENFILE || e == libc::EINVAL) {
+            self.set_info_unchecked(v6).ok().flatten()
+        } else {
+            None
         };
+        let out: Vec<Refusal> = bad
+            .iter()
+            .map(|&(e, errno)| self.refusal(v6, e, errno, info.as_ref()))
+            .collect();
+        for r in out.iter().take(LOGGED) {
+            log::warn!("{r}");
+        }
+        if out.len() > LOGGED {
+            log::warn!(
+                "{} more bans refused by set {}",
+                out.len() - LOGGED,
+                self.set_name(v6)
+            );
+        }
+        out
+    }
+
+    /// Why the kernel refused element `e` with `errno`, with what `info` says of the set
+    /// (its declared size, its flags).
+    fn refusal(&self, v6: bool, e: &Element, errno: i32, info: Option<&Info>) -> Refusal {
+        let set = self.set_name(v6);
+        let tw = self.table_words();
         let reason = match errno {
             libc::ENFILE => match info.and_then(|i| i.size) {
                 Some(n) => format!("set {set} in {tw} is full (size {n})"),
@@ -53,12 +78,10 @@ impl Nft {
             libc::EAGAIN => format!("set {set} in {tw} kept changing while it was added"),
             _ => format!("set {set} in {tw} refused it"),
         };
-        let r = Refusal {
+        Refusal {
             host: e.host,
             errno,
             reason,
-        };
-        log::warn!("{r}");
-        r
+        }
     }
 }
