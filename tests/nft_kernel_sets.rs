@@ -7,8 +7,15 @@ mod nft_common;
 use logjail::addr::Host;
 use logjail::firewall::nft::{KernelBan, Nft, Settings};
 use logjail::firewall::{Ban, Firewall};
-use nft_common::{element, elements, enter, fw4_ruleset, load, nft, nft_try};
+use nft_common::peer::{self, Peer, ATTACKER_V4, ROUTER_V4, ROUTER_V6};
+use nft_common::{element, elements, enter, fw4_ruleset, load, nft, nft_try, wait_for};
 use std::time::{Duration, Instant};
+
+#[test]
+#[ignore = "helper run by the traffic checks inside the attacker namespace"]
+fn probe() {
+    peer::probe_main();
+}
 
 fn host(s: &str) -> Host {
     Host::parse(s).unwrap_or_else(|| Host::new(s.parse().unwrap(), 64))
@@ -242,10 +249,27 @@ fn standalone_creates_the_configured_table_and_family() {
     ] {
         assert!(t.contains(want), "missing `{want}` in\n{t}");
     }
-    fw.block(&ban("203.0.113.9", Some(60))).unwrap();
-    let set = nft(&["list", "set", "ip", "esc", "logjail_v4"]);
-    assert!(set.contains("203.0.113.9"), "{set}");
     assert!(nft_try(&["list", "table", "inet", "logjail"]).is_err());
+    // Its chain drops what the set holds: the banned peer's IPv4 traffic (an `ip` table
+    // sees no IPv6, so that still flows).
+    let p = Peer::new();
+    let l = std::net::TcpListener::bind(("::", 2222)).expect("listen");
+    std::thread::spawn(move || l.incoming().for_each(drop));
+    let v4 = format!("tcp {ROUTER_V4}:2222");
+    let v6 = format!("tcp [{ROUTER_V6}]:2222");
+    let up = wait_for(Duration::from_secs(5), || p.reaches(&v4) && p.reaches(&v6));
+    assert!(up.is_some(), "before the ban the peer gets through");
+    fw.block(&ban(ATTACKER_V4, Some(60))).unwrap();
+    let set = nft(&["list", "set", "ip", "esc", "logjail_v4"]);
+    assert!(set.contains(ATTACKER_V4), "{set}");
+    assert!(
+        !p.reaches(&v4),
+        "banned IPv4 is dropped\n{}",
+        nft(&["list", "ruleset"])
+    );
+    assert!(p.reaches(&v6), "IPv6 is not this table's");
+    assert_eq!(fw.unban(host(ATTACKER_V4)).unwrap(), vec![host(ATTACKER_V4)]);
+    assert!(p.reaches(&v4), "unbanned");
     // A second start finds the table: no second table, no doubled rules.
     drop(fw);
     let _fw = backend(&s);
