@@ -9,6 +9,8 @@
 #![deny(unsafe_code)]
 
 pub mod addr;
+pub mod addrwatch;
+pub mod bytes;
 pub mod clock;
 pub mod cmd;
 pub mod config;

@@ -5,8 +5,8 @@
 mod nft_common;
 
 use logjail::addr::Host;
-use logjail::config::Main;
 use logjail::firewall::nft::Nft;
+use logjail::firewall::nft::Settings as Main;
 use logjail::firewall::{Ban, Firewall};
 use nft_common::peer::{self, Peer, ATTACKER_V4, ATTACKER_V6, ROUTER_V4, ROUTER_V6, WAN};
 use nft_common::{enter, fw4_ruleset, load, wait_for};

@@ -32,7 +32,7 @@ pub use snapshot::Restored;
 use crate::addr::{Cidr, Host};
 use crate::clock::Now;
 use crate::config::Config;
-use crate::filter::dispatch::{self, Dispatch};
+use crate::filter::dispatch::Dispatch;
 use crate::filter::{self, Filter, Outcome};
 use crate::firewall::{jail_name, Ban, JailName};
 use crate::jail::recidive::{self, Recidive};
@@ -258,10 +258,8 @@ impl Engine {
         let t = l.time.map(|t| if l.local { t - self.utc_offset } else { t });
         let at = self.clock.line(t, now);
         self.expire(now, out);
-        for fi in dispatch::indices(self.dispatch.mask(l.program)) {
-            if !self.dispatch.exact() && !self.filters[fi].applies_to(l.program) {
-                continue;
-            }
+        let mut asked = self.dispatch.cursor(l.program);
+        while let Some(fi) = self.dispatch.next(&mut asked, l.program) {
             let Outcome::Match(m) = self.filters[fi].check(l.message) else {
                 continue;
             };

@@ -33,6 +33,7 @@ pub enum RequestError {
     NoJail { name: String, jails: String },
     NotAnAddress(String),
     Own { host: Host, cidr: Cidr },
+    NoHost(Host),
     Ignored { host: Host, jail: String },
     ZeroSeconds,
 }
@@ -45,6 +46,10 @@ impl fmt::Display for RequestError {
             RequestError::Own { host, cidr } => write!(
                 f,
                 "{host} is loopback or one of the router's own addresses ({cidr}); never banned"
+            ),
+            RequestError::NoHost(host) => write!(
+                f,
+                "{host} is not a host's address (unspecified, broadcast, multicast or reserved); never banned"
             ),
             RequestError::Ignored { host, jail } => write!(
                 f,
@@ -99,6 +104,9 @@ impl Engine {
         let never = super::loopback();
         if let Some(c) = never.iter().chain(own).find(|c| c.overlaps(&host)) {
             return Err(RequestError::Own { host, cidr: *c });
+        }
+        if !host.can_offend() {
+            return Err(RequestError::NoHost(host));
         }
         if !force && self.jails[ji].is_ignored(&host) {
             return Err(RequestError::Ignored {

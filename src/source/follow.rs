@@ -14,9 +14,9 @@
 //! * the same file, shorter than what was read: truncated in place (`copytruncate`); read again
 //!   from offset 0;
 //! * another file (device/inode changed: `mv log log.1` and a new `log`): the old file is
-//!   drained to its end first, its last unterminated line delivered, then the new one is read
-//!   from its start — no line is read twice or lost if the writer has moved to the new file
-//!   when the rotation is seen;
+//!   drained to its end first (a last line without newline is dropped as unfinished), then the
+//!   new one is read from its start — no line is read twice or lost if the writer has moved to
+//!   the new file when the rotation is seen;
 //! * nothing: the file was moved away or deleted; keep reading the old one until a new one
 //!   appears.
 //!
@@ -52,7 +52,8 @@ pub struct Follow {
     watch: Watch,
     /// When the next `read` is due.
     due_ms: u64,
-    /// The last `read` stopped on its budget: read again at once.
+    /// The last `read` stopped on its budget, or [`Follow::tick`] found the poll due: read
+    /// again at once (`fd()` is `None` until then).
     more: bool,
     /// A failure to open was logged (not repeated every poll).
     warned: bool,
@@ -120,6 +121,16 @@ impl Follow {
         Some(if self.more { 0 } else { self.due_ms })
     }
 
+    /// Once the next poll of the path is due, stops offering the inotify descriptor, so a
+    /// loop that reads a source only when its descriptor is ready (or it has none) reads it
+    /// now — and `read` moves the deadline on. Without this a loop that only polls the
+    /// descriptor would see a deadline in the past forever and never sleep.
+    pub fn tick(&mut self, now_ms: u64) {
+        if now_ms >= self.due_ms {
+            self.more = true;
+        }
+    }
+
     /// Reads what was appended, then handles truncation and rotation (see the module doc).
     pub fn read(&mut self, now_ms: u64, lines: &mut Lines, sink: &mut dyn FnMut(&[u8]), bytes: &mut u64) {
         self.watch.drain();
@@ -148,9 +159,7 @@ impl Follow {
                 if !self.drain_open(lines, sink, bytes) {
                     return;
                 }
-                if let Some(last) = lines.finish() {
-                    sink(last);
-                }
+                lines.abandon();
                 log::info!(
                     "log file {} was replaced; reading the new one",
                     self.path.display()
@@ -161,10 +170,7 @@ impl Follow {
                     return;
                 }
             } else if truncated {
-                if let Some(last) = lines.finish() {
-                    sink(last);
-                }
-                lines.reset();
+                lines.abandon();
                 log::info!(
                     "log file {} was truncated; reading it from the start",
                     self.path.display()

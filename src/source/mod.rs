@@ -33,14 +33,18 @@
 //! * [`Source::fd`] is what to poll for `POLLIN` now: the command's stdout pipe, standard
 //!   input, an inotify watch on a followed file's directory; `None` while a command waits to
 //!   restart, once stdin has ended, for a file where inotify is not available, and for a
-//!   file whose last read stopped on its budget (so read it again now). A loop that reads a
-//!   source only when its fd is ready must also read it when `fd()` is `None` or its deadline
-//!   has passed; reading every source every round is simplest.
+//!   file whose last read stopped on its budget or whose next poll [`Source::tick`] found due
+//!   (so read it again now). A loop that reads a source only when its fd is ready must also
+//!   read it when `fd()` is `None` (calling `tick` before collecting the descriptors makes
+//!   that cover a passed deadline too); reading every source every round is simplest. An
+//!   idle source never asks for a wake-up in the past: after `read`, `next_deadline_ms` is
+//!   in the future or `None`, so the loop sleeps in `poll`.
 //! * [`Source::read`] reads what is there without blocking (the pipe is non-blocking; stdin is
 //!   polled with a zero timeout before each read, so its shared flags are left alone; files
 //!   stop at their end), at most [`Options::read_budget`] buffers per call so one flood does
-//!   not starve the rest, and hands each complete line, at most [`lines::MAX_LINE`] bytes, to
-//!   the sink. Call it for every source after every wake-up.
+//!   not starve the rest, and hands each complete line, at most [`crate::bytes::MAX_LINE`]
+//!   bytes, to the sink; lines that are not whole are not handed out (see [`lines`]). Call it
+//!   for every source after every wake-up.
 //! * [`Source::tick`] reaps and restarts commands; call it at least once a second.
 //!   [`Source::next_deadline_ms`] is when the source next needs `read`/`tick` without a
 //!   readable fd: a restart, a reap check, the next file poll ([`Options::file_poll_ms`],
@@ -149,8 +153,9 @@ pub enum Status {
 pub struct Stats {
     /// Lines handed to the sink.
     pub lines: u64,
-    /// Of those, lines longer than [`lines::MAX_LINE`] that were cut.
-    pub cut: u64,
+    /// Lines not handed out because they were not whole: longer than
+    /// [`crate::bytes::MAX_LINE`], with a NUL byte, or unfinished (see [`lines`]).
+    pub ignored: u64,
     /// Command restarts, or file reopenings (truncation, rotation).
     pub restarts: u64,
     /// Bytes read.
@@ -250,11 +255,15 @@ impl Source {
         self.status()
     }
 
-    /// Reaps and restarts commands. Call at least once a second.
+    /// Reaps and restarts commands; a followed file whose poll is due gives up its
+    /// descriptor until it is read (see [`Source::fd`]). Call at least once a second, and
+    /// before collecting the descriptors to poll.
     pub fn tick(&mut self, now_ms: u64) {
         self.last_ms = self.last_ms.max(now_ms);
-        if let Kind::Command(c) = &mut self.kind {
-            c.tick(now_ms);
+        match &mut self.kind {
+            Kind::Command(c) => c.tick(now_ms),
+            Kind::Stdin(_) => {}
+            Kind::File(f) => f.tick(now_ms),
         }
     }
 
@@ -284,7 +293,7 @@ impl Source {
     pub fn stats(&self) -> Stats {
         Stats {
             lines: self.lines.lines,
-            cut: self.lines.cut,
+            ignored: self.lines.ignored,
             restarts: match &self.kind {
                 Kind::Command(c) => c.restarts,
                 Kind::Stdin(_) => 0,
