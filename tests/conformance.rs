@@ -145,12 +145,20 @@ const KNOWN: &[(&str, &str)] = &[
     ),
 ];
 
-fn corpus() -> Option<PathBuf> {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
-        .join(CORPUS);
-    let fixed = Path::new("/work/shared").join(CORPUS);
-    [beside, fixed].into_iter().find(|p| p.is_file())
+/// The corpus in `shared/` beside the checkout (`CARGO_MANIFEST_DIR/../shared`): CI clones the
+/// repository into a folder with a copy of `shared/` next to it. Missing is a failure, not a skip:
+/// a conformance test that passes without its corpus cannot fail.
+fn corpus() -> PathBuf {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    let path = shared.join(CORPUS);
+    assert!(
+        path.is_file(),
+        "conformance corpus {} is missing: put a copy of the shared/ folder (with \
+         conformance/sshguard-parser-tests.txt) beside the checkout, at {}",
+        path.display(),
+        shared.display()
+    );
+    path
 }
 
 struct Entry {
@@ -228,11 +236,9 @@ fn verdict(f: &Filter, raw: &str) -> Option<String> {
 
 #[test]
 fn sshguard_corpus_agreement() {
-    let Some(path) = corpus() else {
-        say!("conformance: {CORPUS} not found beside the repository or in /work/shared; skipped");
-        return;
-    };
-    let text = std::fs::read_to_string(&path).unwrap();
+    let path = corpus();
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let (entries, uncovered) = entries(&text);
     let dir = Path::new("/nonexistent");
     say!("conformance against {}", path.display());
