@@ -4,9 +4,9 @@
 //!
 //! A test calls [`enter`] first: outside a namespace it re-executes its own test binary,
 //! filtered to itself, under `unshare -Urn` and reports that run's result; inside it returns
-//! `true` and the test body runs. When `unshare` or `nft` are missing (or user namespaces are
-//! disabled) the test is skipped with a message — except under CI (`CI` set), where that is a
-//! failure, since `.ci/run` installs them.
+//! `true` and the test body runs. When `unshare`, `ip` or `nft` are missing, user namespaces
+//! are disabled or the kernel has no nf_tables, the test fails and says which: it never passes
+//! without having run.
 #![allow(dead_code)]
 
 pub mod daemon;
@@ -35,27 +35,31 @@ fn works(cmd: &str, args: &[&str]) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// True inside the namespace; outside, runs `name` in one and returns false.
+/// True inside the namespace; outside, runs `name` in one and returns false (the outer test
+/// passes only if the inner run passed).
+///
+/// A missing tool (`nft`, `unshare -Urn`, `ip`) or a kernel without nf_tables is a failure
+/// with a message naming it, never a silent pass: `.ci/run` installs the tools, and a test
+/// that passes without running cannot fail.
 pub fn enter(name: &str) -> bool {
     if std::env::var_os(IN_NS).is_some() {
         return true;
     }
-    let missing = if !works("nft", &["--version"]) {
-        Some("nft (package nftables)")
-    } else if !works("unshare", &["-Urn", "true"]) {
-        Some("unshare -Urn (util-linux, user namespaces)")
-    } else if !works("ip", &["-V"]) {
-        Some("ip (package iproute2)")
-    } else {
-        None
-    };
-    if let Some(what) = missing {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{name}: {what} is missing, and CI must have it"
+    if !works("nft", &["--version"]) {
+        panic!("{name}: nft is missing (install the nftables package; .ci/run does)");
+    }
+    if !works("ip", &["-V"]) {
+        panic!("{name}: ip is missing (install the iproute2 package; .ci/run does)");
+    }
+    if !works("unshare", &["-Urn", "true"]) {
+        panic!(
+            "{name}: `unshare -Urn true` failed: this kernel or sandbox does not allow user + \
+             network namespaces (util-linux unshare, kernel.unprivileged_userns_clone, \
+             user.max_user_namespaces)"
         );
-        eprintln!("SKIPPED {name}: {what} is not available");
-        return false;
+    }
+    if !works("unshare", &["-Urn", "nft", "list", "tables"]) {
+        panic!("{name}: `nft list tables` fails in a new namespace: the kernel lacks nf_tables");
     }
     let exe = std::env::current_exe().expect("test binary path");
     let out = Command::new("unshare")
