@@ -9,9 +9,11 @@
 //! regression and on a new corpus entry nobody looked at; an entry that starts to agree (say,
 //! when `line.rs` learns a format) is fine.
 
+mod support;
+
 use logjail::filter::{self, Filter, Outcome};
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Prints to standard error directly: libtest captures `eprintln!`, and the table should show
 /// in every `cargo test` run, not only with `--nocapture`.
@@ -145,22 +147,6 @@ const KNOWN: &[(&str, &str)] = &[
     ),
 ];
 
-/// The corpus in `shared/` beside the checkout (`CARGO_MANIFEST_DIR/../shared`): CI clones the
-/// repository into a folder with a copy of `shared/` next to it. Missing is a failure, not a skip:
-/// a conformance test that passes without its corpus cannot fail.
-fn corpus() -> PathBuf {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    let path = shared.join(CORPUS);
-    assert!(
-        path.is_file(),
-        "conformance corpus {} is missing: put a copy of the shared/ folder (with \
-         conformance/sshguard-parser-tests.txt) beside the checkout, at {}",
-        path.display(),
-        shared.display()
-    );
-    path
-}
-
 struct Entry {
     line: String,
     /// `None` for "must not match".
@@ -236,7 +222,8 @@ fn verdict(f: &Filter, raw: &str) -> Option<String> {
 
 #[test]
 fn sshguard_corpus_agreement() {
-    let path = corpus();
+    // Missing is a failure, not a skip: without its corpus this test cannot fail.
+    let path = support::shared_dir(CORPUS);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let (entries, uncovered) = entries(&text);

@@ -2,11 +2,13 @@
 //! it, traffic dropped during the ban; and Debian's dropbear piping its log into
 //! `logjail run --source -` while dbclient guesses passwords.
 
-mod nft_common;
+mod support;
 
-use nft_common::daemon::{failures, Logjail, Watch};
-use nft_common::peer::{self, Peer, ATTACKER_V4, ROUTER_V4, WAN};
-use nft_common::{element, enter, fw4_ruleset, load, wait_for};
+use support::netns::enter;
+use support::nft::{element, fw4_ruleset, load};
+use support::nft_daemon::{failures, Logjail, Watch};
+use support::peer::{self, Peer, ATTACKER_V4, ROUTER_V4, WAN};
+use support::wait_for;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};

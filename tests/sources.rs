@@ -1,10 +1,10 @@
 //! Command and stdin sources against real processes, driven by the daemon's poll loop.
 
-mod sources_support;
+mod support;
 
 use logjail::source::{Options, Source, Spec, Status};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use sources_support::*;
+use support::source_loop::*;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

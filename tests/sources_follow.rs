@@ -1,11 +1,12 @@
 //! Followed files against real files: appends, copytruncate, rename rotation, a live writer,
 //! huge lines, inotify wake-ups; driven by the daemon's poll loop.
 
-mod sources_support;
+mod support;
 
 use logjail::source::{Options, Source, Spec, Status};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use sources_support::*;
+use support::scratch;
+use support::source_loop::*;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::time::Instant;
@@ -23,7 +24,7 @@ fn without_inotify_too() {
 
 fn follow_truncation_and_rotation(inotify: bool) {
     capture_logs();
-    let dir = temp_dir(&format!("follow-{inotify}"));
+    let dir = scratch(&format!("follow-{inotify}"));
     let path = dir.join("messages");
     fs::write(&path, "old line, judged by the run before\nhalf a li").expect("write");
     let start = Instant::now();
@@ -60,7 +61,7 @@ fn follow_truncation_and_rotation(inotify: bool) {
 
 #[test]
 fn a_missing_file_is_waited_for_and_read_from_its_start() {
-    let dir = temp_dir("missing");
+    let dir = scratch("missing");
     let path = dir.join("later.log");
     let start = Instant::now();
     let mut src = Source::open_with(&Spec::File(path.clone()), fast(), 0).expect("follow");
@@ -76,7 +77,7 @@ fn a_missing_file_is_waited_for_and_read_from_its_start() {
 
 #[test]
 fn a_directory_is_not_a_log_file() {
-    let dir = temp_dir("dir");
+    let dir = scratch("dir");
     let err = Source::open_with(&Spec::File(dir.clone()), fast(), 0)
         .err()
         .expect("error");
@@ -90,7 +91,7 @@ fn every_line_exactly_once_across_a_rotation_under_a_live_writer() {
 }
 
 fn live_rotation(inotify: bool) {
-    let dir = temp_dir(&format!("live-{inotify}"));
+    let dir = scratch(&format!("live-{inotify}"));
     let path = dir.join("log");
     fs::write(&path, "").expect("create");
     let opts = Options { inotify, ..fast() };
@@ -134,7 +135,7 @@ fn live_rotation(inotify: bool) {
 
 #[test]
 fn a_megabyte_without_newline_in_a_followed_file_stays_bounded() {
-    let dir = temp_dir("huge");
+    let dir = scratch("huge");
     let path = dir.join("log");
     fs::write(&path, "").expect("create");
     let start = Instant::now();
@@ -154,7 +155,7 @@ fn a_megabyte_without_newline_in_a_followed_file_stays_bounded() {
 
 #[test]
 fn a_followed_file_wakes_the_poll_loop_through_inotify() {
-    let dir = temp_dir("inotify");
+    let dir = scratch("inotify");
     let path = dir.join("log");
     fs::write(&path, "").expect("create");
     let opts = Options {
@@ -188,7 +189,7 @@ fn a_followed_file_wakes_the_poll_loop_through_inotify() {
 /// file, by a loop that only reads a source when its descriptor is ready or it has none.
 #[test]
 fn a_backlog_beyond_the_read_budget_does_not_wait_for_the_next_write() {
-    let dir = temp_dir("backlog");
+    let dir = scratch("backlog");
     let path = dir.join("log");
     fs::write(&path, "").expect("create");
     let opts = Options {
