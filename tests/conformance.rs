@@ -224,8 +224,7 @@ fn verdict(f: &Filter, raw: &str) -> Option<String> {
 fn sshguard_corpus_agreement() {
     // Missing is a failure, not a skip: without its corpus this test cannot fail.
     let path = support::shared_dir(CORPUS);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let (entries, uncovered) = entries(&text);
     let dir = Path::new("/nonexistent");
     say!("conformance against {}", path.display());

@@ -2,12 +2,12 @@
 
 mod support;
 
-use support::daemon::{cli, config, dropbear, failure, wait, Daemon};
-use support::scratch;
 use logjail::control::proto::{self, Request};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
+use support::daemon::{cli, config, dropbear, failure, wait, Daemon};
+use support::scratch;
 
 #[test]
 fn verbs_show_and_change_what_is_banned() {

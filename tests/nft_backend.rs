@@ -7,10 +7,10 @@ use logjail::addr::Host;
 use logjail::config::Main;
 use logjail::firewall::nft::Nft;
 use logjail::firewall::{Ban, Firewall};
+use std::time::{Duration, Instant};
 use support::netns::enter;
 use support::nft::{element, elements, expires, fw4_ruleset, load, nft, nft_try};
 use support::wait_for;
-use std::time::{Duration, Instant};
 
 fn host(s: &str) -> Host {
     Host::new(s.parse().unwrap(), 64)

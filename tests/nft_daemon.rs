@@ -3,11 +3,11 @@
 
 mod support;
 
+use std::time::{Duration, Instant};
 use support::netns::enter;
 use support::nft::{element, elements, expires, fw4_ruleset, load, nft};
 use support::nft_daemon::{failures, Logjail, Watch};
 use support::wait_for;
-use std::time::{Duration, Instant};
 
 const SEC: Duration = Duration::from_secs(1);
 

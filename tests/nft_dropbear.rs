@@ -4,16 +4,16 @@
 
 mod support;
 
-use support::netns::enter;
-use support::nft::{element, fw4_ruleset, load};
-use support::nft_daemon::{failures, Logjail, Watch};
-use support::peer::{self, Peer, ATTACKER_V4, ROUTER_V4, WAN};
-use support::wait_for;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::netns::enter;
+use support::nft::{element, fw4_ruleset, load};
+use support::nft_daemon::{failures, Logjail, Watch};
+use support::peer::{self, Peer, ATTACKER_V4, ROUTER_V4, WAN};
+use support::wait_for;
 
 const SSH_PORT: u16 = 2222;
 

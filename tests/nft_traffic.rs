@@ -8,12 +8,12 @@ use logjail::addr::Host;
 use logjail::config::Main;
 use logjail::firewall::nft::Nft;
 use logjail::firewall::{Ban, Firewall};
+use std::net::TcpListener;
+use std::time::Duration;
 use support::netns::enter;
 use support::nft::{fw4_ruleset, load};
 use support::peer::{self, Peer, ATTACKER_V4, ATTACKER_V6, ROUTER_V4, ROUTER_V6, WAN};
 use support::wait_for;
-use std::net::TcpListener;
-use std::time::Duration;
 
 const PORT: u16 = 2222;
 const BAN_SECS: u32 = 4;

@@ -286,7 +286,7 @@ fn kernel_vectors() -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(repo("tests/kernel")).expect("tests/kernel") {
         let path = e.expect("entry").path();
-        if path.extension().is_none_or(|x| x != "hex") {
+        if path.extension().map_or(true, |x| x != "hex") {
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("hex vector");
@@ -325,10 +325,10 @@ fn netlink_replies_point_into_the_buffer() {
             let Ok(m) = m else { break };
             assert!(m.len() <= buf.len());
             match reply::parse(m) {
-                Ok(Reply::Ack(a)) => assert!(a.text.is_none_or(|t| within(t, &buf))),
+                Ok(Reply::Ack(a)) => assert!(a.text.map_or(true, |t| within(t, &buf))),
                 Ok(Reply::Object(o)) => {
                     assert!(within(o.table, &buf));
-                    assert!(o.set.is_none_or(|s| within(s, &buf)));
+                    assert!(o.set.map_or(true, |s| within(s, &buf)));
                 }
                 _ => {}
             }
@@ -358,7 +358,7 @@ fn check_uci(src: &[u8]) -> bool {
             for s in &sections {
                 assert!((1..=lines).contains(&s.line));
                 assert!(!s.kind.is_empty() && s.kind.bytes().all(|b| (33..=126).contains(&b)));
-                assert!(s.name.as_deref().is_none_or(uci::valid_name), "{:?}", s.name);
+                assert!(s.name.as_deref().map_or(true, uci::valid_name), "{:?}", s.name);
                 for i in &s.items {
                     assert!((1..=lines).contains(&i.line));
                     assert!(uci::valid_name(&i.name), "{:?}", i.name);
@@ -371,10 +371,13 @@ fn check_uci(src: &[u8]) -> bool {
 
 #[test]
 fn uci_errors_and_items_name_lines_of_the_input() {
-    let seeds: Vec<Vec<u8>> = ["openwrt/logjail/files/logjail.config", "tests/data/logjail.config"]
-        .iter()
-        .map(|p| std::fs::read(repo(p)).expect("config"))
-        .collect();
+    let seeds: Vec<Vec<u8>> = [
+        "openwrt/logjail/files/logjail.config",
+        "tests/data/logjail.config",
+    ]
+    .iter()
+    .map(|p| std::fs::read(repo(p)).expect("config"))
+    .collect();
     let mut rng = Rng(4);
     let (mut ok, mut err) = (0, 0);
     for _ in 0..CASES {
@@ -403,7 +406,9 @@ fn control_requests_round_trip() {
     let mut good = Vec::new();
     for r in [
         proto::Request::Version,
-        proto::Request::Status { jail: Some("dropbear".into()) },
+        proto::Request::Status {
+            jail: Some("dropbear".into()),
+        },
     ] {
         let mut out = Vec::new();
         proto::push_frame(&r, &mut out).expect("encode");
@@ -424,7 +429,10 @@ fn control_requests_round_trip() {
         if let Ok(req) = proto::decode_request(&data) {
             let mut out = Vec::new();
             proto::push_frame(&req, &mut out).expect("re-encode");
-            assert_eq!(proto::decode_request(&out[proto::PREFIX..]).expect("round trip"), req);
+            assert_eq!(
+                proto::decode_request(&out[proto::PREFIX..]).expect("round trip"),
+                req
+            );
         }
     }
 }

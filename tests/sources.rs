@@ -4,10 +4,10 @@ mod support;
 
 use logjail::source::{Options, Source, Spec, Status};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use support::source_loop::*;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+use support::source_loop::*;
 
 #[test]
 fn a_command_that_exits_is_reaped_logged_and_restarted_with_backoff() {

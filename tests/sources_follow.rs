@@ -5,11 +5,11 @@ mod support;
 
 use logjail::source::{Options, Source, Spec, Status};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use support::scratch;
-use support::source_loop::*;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::time::Instant;
+use support::scratch;
+use support::source_loop::*;
 
 #[test]
 fn a_followed_file_starts_at_its_end_and_survives_truncation_and_rotation() {

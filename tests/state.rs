@@ -4,12 +4,12 @@
 
 mod support;
 
-use support::daemon::{cli, config, dropbear, failure, remaining, Daemon};
 use logjail::state::{file, BanRecord, HostRec, JailState, Snapshot};
+use std::time::Duration;
+use support::daemon::{cli, config, dropbear, failure, remaining, Daemon};
 use support::netns::enter;
 use support::nft::{element, elements, expires, fw4_ruleset, load, nft};
 use support::scratch;
-use std::time::Duration;
 
 /// The seconds of the first `ban dropbear ADDR N` line in `out`.
 fn ban_secs(out: &str, addr: &str) -> Option<i64> {

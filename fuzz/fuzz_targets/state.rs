@@ -20,7 +20,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(mut snap) = file::decode(&whole) else {
         return;
     };
-    assert_eq!(file::decode(&file::encode(&snap).expect("encode")).expect("round trip"), snap);
+    assert_eq!(
+        file::decode(&file::encode(&snap).expect("encode")).expect("round trip"),
+        snap
+    );
     if let Some(j) = snap.jails.first_mut() {
         j.name = "dropbear".into();
     }
@@ -30,10 +33,19 @@ fuzz_target!(|data: &[u8]| {
     jc.max_offenders = 64;
     c.jails.push(jc);
     let mut d = Daemon::new(&c, &[], 1, false).expect("daemon");
-    let now = Now { wall: 1_764_000_000, mono_ms: 0 };
+    let now = Now {
+        wall: 1_764_000_000,
+        mono_ms: 0,
+    };
     state::restore(&snap, &mut d, now);
     let again = state::capture(&d, now);
     let mut sink = logjail::firewall::dryrun::DryRun::new(std::io::sink());
-    d.tick(Now { wall: 1_764_000_000 + 1_000_000_000, mono_ms: 1 << 40 }, &mut sink);
+    d.tick(
+        Now {
+            wall: 1_764_000_000 + 1_000_000_000,
+            mono_ms: 1 << 40,
+        },
+        &mut sink,
+    );
     let _ = file::encode(&again);
 });

@@ -10,7 +10,11 @@ fuzz_target!(|data: &[u8]| {
     let lines = data.iter().filter(|&&b| b == b'\n').count() + 1;
     match uci::parse(data, "fuzz") {
         Err(e) => {
-            assert!((1..=lines).contains(&e.line), "error on line {} of {lines}", e.line);
+            assert!(
+                (1..=lines).contains(&e.line),
+                "error on line {} of {lines}",
+                e.line
+            );
             assert!(e.to_string().starts_with(&format!("fuzz:{}: ", e.line)));
         }
         Ok(sections) => {
