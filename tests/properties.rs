@@ -6,7 +6,7 @@
 //!
 //! | parser | test | invariants beyond "does not panic" |
 //! |---|---|---|
-//! | `line::parse` | [`line_parts_are_slices_of_the_line`] | message (and program, but for `kernel`) lie in the input |
+//! | `line::parse` | [`line_parts_are_slices_of_the_line`] | message and program (but for `kernel` and `dropbear`, named) lie in the input |
 //! | each built-in `Filter::check` | [`filter_matches_are_written_in_the_message`] | the address is written in the message |
 //! | netlink replies | [`netlink_replies_point_into_the_buffer`] | every slice lies in the buffer |
 //! | `config::uci::parse` | [`uci_errors_and_items_name_lines_of_the_input`] | lines within the input, valid names |
@@ -83,6 +83,7 @@ const SPICE: &[&[u8]] = &[
     b"Dec  5 17:43:58 ",
     b"Thu Dec  5 17:43:58 2024 authpriv.warn dropbear[1]: ",
     b"<38>",
+    b"Thu Dec  5 17:43:58 2024 kern.warn kernel: [   12.345678] ",
     b"2026-11-24T10:00:01.123+01:00 ",
 ];
 
@@ -119,6 +120,10 @@ fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
     }
     v
 }
+
+/// Programs `line::parse` names instead of slicing: OpenWrt kernel lines (`kernel: `) and
+/// dropbear's own `-E` stderr format (`[pid] date msg`).
+const NAMED: [&[u8]; 2] = [b"kernel", b"dropbear"];
 
 /// True when `part` lies inside `whole` (the same memory, not merely equal bytes).
 fn within(part: &[u8], whole: &[u8]) -> bool {
@@ -181,13 +186,30 @@ fn unescape(s: &str) -> Vec<u8> {
 
 /// Lines to try: a third random bytes, the rest mutated fixture lines.
 fn lines(rng: &mut Rng, fixtures: &[(String, Vec<u8>)]) -> Vec<u8> {
-    if rng.below(3) == 0 {
-        rng.bytes(300)
-    } else {
-        let seed = rng.pick(fixtures).1.clone();
-        mutate(rng, &seed)
+    let seed = rng.pick(fixtures).1.clone();
+    match rng.below(4) {
+        0 => rng.bytes(300),
+        1 => {
+            // Another format's header in front.
+            let mut v = rng.pick(HEADERS).to_vec();
+            v.extend_from_slice(&seed);
+            mutate(rng, &v)
+        }
+        _ => mutate(rng, &seed),
     }
 }
+
+/// Line headers of the formats `line::parse` knows.
+const HEADERS: &[&[u8]] = &[
+    b"Thu Dec  5 17:43:58 2024 authpriv.warn dropbear[12388]: ",
+    b"Thu Dec  5 17:43:58 2024 [1733420638.123] daemon.notice netifd: ",
+    b"Thu Dec  5 17:43:58 2024 kern.warn kernel: [   12.345678] ",
+    b"Nov 24 10:00:01 host sshd[123]: ",
+    b"<38>Nov 24 10:00:01 host sshd[123]: ",
+    b"<34>1 2026-11-24T10:00:01.003Z host sshd 123 ID47 [a b=\"c\"] ",
+    b"2026-11-24T10:00:01.123456+01:00 host sshd[123]: ",
+    b"[123] Nov 24 10:00:01 ",
+];
 
 #[test]
 fn line_parts_are_slices_of_the_line() {
@@ -198,13 +220,23 @@ fn line_parts_are_slices_of_the_line() {
         let now = 1_764_000_000 + (rng.next() % (1 << 34)) as i64 - (1 << 33);
         let line = logjail::line::parse(&raw, now);
         assert!(within(line.message, &raw), "message of {raw:?}");
-        // OpenWrt kernel lines get the literal program `kernel` (it is written in the line).
         assert!(
-            within(line.program, &raw) || line.program == b"kernel",
+            within(line.program, &raw) || NAMED.contains(&line.program),
             "program of {raw:?}"
         );
         assert!(line.program.len() <= logjail::line::MAX_TAG, "{raw:?}");
     }
+}
+
+/// Found by the `line` fuzz target: an OpenWrt kernel line's program is the literal
+/// `kernel`, not a slice of the input; everything else is.
+#[test]
+fn line_kernel_program_is_named_not_sliced() {
+    let raw = b"Thu Dec  5 18:10:04 2024 daemon.notice kernel: openvpn(client)[2400]:";
+    let line = logjail::line::parse(raw, 1_764_000_000);
+    assert_eq!(line.program, b"kernel");
+    assert!(within(line.message, raw));
+    assert_eq!(line.message, b"openvpn(client)[2400]:");
 }
 
 /// The address occurs in `text`: v4 as a dotted quad with no digit or dot glued to it, v6 as
