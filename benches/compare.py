@@ -420,7 +420,7 @@ def main():
     date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     md = f"""# Benchmark results
 
-Written by `benches/compare.sh`; do not edit by hand. Medians of {RUNS} alternating runs,
+Written by `benches/compare.sh`; do not edit by hand above "Measured by hand". Medians of {RUNS} alternating runs,
 {LINES:,} generated lines per log (`shared/tools/genlog.py`, seed 42).
 
 - date: {date}
@@ -435,8 +435,16 @@ Written by `benches/compare.sh`; do not edit by hand. Medians of {RUNS} alternat
 Raw: `{json.dumps({'dropbear': r1, 'sshd': r2, 'idle': idles, 'flood': fl, 'size': sz}, default=str)}`
 """
     if E.get("LJ_WRITE", "1") == "1":
-        with open(os.path.join(REPO, "benches", "RESULTS.md"), "w") as f:
-            f.write(md)
+        path = os.path.join(REPO, "benches", "RESULTS.md")
+        # Keep the hand-measured part (from its heading on) that other scripts' figures live in.
+        kept = ""
+        if os.path.exists(path):
+            with open(path) as f:
+                text = f.read()
+            at = text.find("\n## Measured by hand")
+            kept = text[at:] if at >= 0 else ""
+        with open(path, "w") as f:
+            f.write(md + kept)
         log("wrote benches/RESULTS.md")
     return 0
 

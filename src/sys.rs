@@ -48,6 +48,12 @@ pub fn set_netlink_option(
     nix::errno::Errno::result(rc).map(drop)
 }
 
+/// The effective user and group ids of this process (whose files and directories are ours).
+pub fn effective_ids() -> (u32, u32) {
+    // SAFETY: `geteuid` and `getegid` take no arguments, touch no memory of ours and cannot fail.
+    unsafe { (libc::geteuid(), libc::getegid()) }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -228,3 +228,33 @@ fn a_backlog_beyond_the_read_budget_does_not_wait_for_the_next_write() {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// The contract a loop that reads a source only when its descriptor is ready relies on: a due
+/// poll takes the descriptor away (so the loop reads), and after the read the deadline is in
+/// the future again (so the loop sleeps). Once it stayed in the past and the daemon spun.
+#[test]
+fn a_due_poll_is_read_once_and_then_the_deadline_is_ahead() {
+    let dir = temp_dir("due");
+    let path = dir.join("messages");
+    fs::write(&path, "old\n").expect("write");
+    let opts = Options {
+        file_poll_ms: 100,
+        ..Options::default()
+    };
+    let mut src = Source::open_with(&Spec::File(path.clone()), opts, 0).expect("follow");
+    assert!(src.fd().is_some(), "watched by inotify");
+    src.read(0, &mut |_| {});
+    let due = src.next_deadline_ms().expect("a safety-net poll");
+    assert!(due > 0);
+    src.tick(due - 1);
+    assert!(src.fd().is_some(), "not due yet: wait on inotify");
+    src.tick(due);
+    assert!(src.fd().is_none(), "due: read now");
+    src.read(due, &mut |_| {});
+    assert!(src.fd().is_some());
+    assert!(
+        src.next_deadline_ms().expect("next poll") > due,
+        "the deadline moved on"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}

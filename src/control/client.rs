@@ -15,10 +15,7 @@ const CLOSED: &str = "the daemon closed the connection without an answer (too ma
 /// Sends `req` to the daemon at `path` and returns its reply frames (for `List`, every
 /// `Bans` frame up to `End`, which is not included).
 pub fn call(path: &Path, req: &Request) -> Result<Vec<Response>, ControlError> {
-    let mut s = UnixStream::connect(path).map_err(|error| ControlError::NoDaemon {
-        path: path.to_path_buf(),
-        error,
-    })?;
+    let mut s = UnixStream::connect(path).map_err(|error| connect_error(path, error))?;
     let fail = |what: String| ControlError::Reply {
         path: path.to_path_buf(),
         what,
@@ -45,6 +42,16 @@ pub fn call(path: &Path, req: &Request) -> Result<Vec<Response>, ControlError> {
         }
     }
     Ok(replies)
+}
+
+/// Why connecting failed: not allowed (the socket is root's, mode 0600) is not the same as
+/// no daemon listening.
+fn connect_error(path: &Path, error: std::io::Error) -> ControlError {
+    let path = path.to_path_buf();
+    match error.raw_os_error() {
+        Some(libc::EACCES) | Some(libc::EPERM) => ControlError::Denied { path, error },
+        _ => ControlError::NoDaemon { path, error },
+    }
 }
 
 fn frame(s: &mut UnixStream) -> Result<Response, String> {

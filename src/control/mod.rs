@@ -24,6 +24,8 @@ pub enum ControlError {
     InUse(PathBuf),
     /// Nothing listens on the socket.
     NoDaemon { path: PathBuf, error: std::io::Error },
+    /// The socket (or its directory) is not ours to use: it needs root or its owner.
+    Denied { path: PathBuf, error: std::io::Error },
     /// The daemon's answer did not come in time or did not make sense.
     Reply { path: PathBuf, what: String },
 }
@@ -42,6 +44,11 @@ impl fmt::Display for ControlError {
             ControlError::NoDaemon { path, error } => write!(
                 f,
                 "no logjail daemon is running (cannot connect to {}: {error})",
+                path.display()
+            ),
+            ControlError::Denied { path, error } => write!(
+                f,
+                "control socket {}: {error}: only root (or the socket's owner) may talk to the daemon; run this as root",
                 path.display()
             ),
             ControlError::Reply { path, what } => {

@@ -112,34 +112,58 @@ pub struct Server {
 
 impl Server {
     /// Binds `path` (mode 0600, directory created 0700). A stale socket file is replaced; a
-    /// socket a running daemon answers on is an error.
+    /// socket a running daemon answers on is an error. Nothing at the path is followed: a
+    /// symbolic link or any other file there is refused (never removed), and so is a
+    /// directory that other users can write ([`crate::state::file::safe_dir`]).
     pub fn bind(path: &Path) -> Result<Server, ControlError> {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
         let err = |what: &'static str| {
             let path = path.to_path_buf();
             move |error| ControlError::Io { what, path, error }
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.exists() {
-                std::fs::DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o700)
-                    .create(dir)
-                    .map_err(err("create directory for"))?;
+        let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(d) => d,
+            None => Path::new("."),
+        };
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(err("create directory for"))?;
+        }
+        crate::state::file::safe_dir(dir).map_err(err("refusing its directory"))?;
+        match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(err("look at")(e)),
+            Ok(m) if m.file_type().is_socket() => {
+                if UnixStream::connect(path).is_ok() {
+                    return Err(ControlError::InUse(path.to_path_buf()));
+                }
+                std::fs::remove_file(path).map_err(err("remove stale"))?;
+            }
+            Ok(m) => {
+                let what = if m.file_type().is_symlink() {
+                    "a symbolic link is there (not followed, not removed)"
+                } else {
+                    "something other than a socket is there (not removed)"
+                };
+                return Err(err("refusing to bind")(std::io::Error::new(
+                    ErrorKind::AlreadyExists,
+                    what,
+                )));
             }
         }
-        if path.exists() {
-            if UnixStream::connect(path).is_ok() {
-                return Err(ControlError::InUse(path.to_path_buf()));
-            }
-            std::fs::remove_file(path).map_err(err("remove stale"))?;
-        }
-        // Created under a tight umask: the socket is never reachable by others.
+        // Created under a tight umask: the socket is never reachable by others. (`bind` makes
+        // a new name, failing if anything appeared there meanwhile.)
         let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o177));
         let bound = UnixListener::bind(path);
         nix::sys::stat::umask(old);
         let listener = bound.map_err(err("bind"))?;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(err("chmod"))?;
+        let ours = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket());
+        if ours {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(err("chmod"))?;
+        }
         listener.set_nonblocking(true).map_err(err("set non-blocking"))?;
         Ok(Server {
             listener,

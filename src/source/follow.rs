@@ -52,7 +52,8 @@ pub struct Follow {
     watch: Watch,
     /// When the next `read` is due.
     due_ms: u64,
-    /// The last `read` stopped on its budget: read again at once.
+    /// The last `read` stopped on its budget, or [`Follow::tick`] found the poll due: read
+    /// again at once (`fd()` is `None` until then).
     more: bool,
     /// A failure to open was logged (not repeated every poll).
     warned: bool,
@@ -118,6 +119,16 @@ impl Follow {
 
     pub fn next_deadline_ms(&self) -> Option<u64> {
         Some(if self.more { 0 } else { self.due_ms })
+    }
+
+    /// Once the next poll of the path is due, stops offering the inotify descriptor, so a
+    /// loop that reads a source only when its descriptor is ready (or it has none) reads it
+    /// now — and `read` moves the deadline on. Without this a loop that only polls the
+    /// descriptor would see a deadline in the past forever and never sleep.
+    pub fn tick(&mut self, now_ms: u64) {
+        if now_ms >= self.due_ms {
+            self.more = true;
+        }
     }
 
     /// Reads what was appended, then handles truncation and rotation (see the module doc).

@@ -33,9 +33,12 @@
 //! * [`Source::fd`] is what to poll for `POLLIN` now: the command's stdout pipe, standard
 //!   input, an inotify watch on a followed file's directory; `None` while a command waits to
 //!   restart, once stdin has ended, for a file where inotify is not available, and for a
-//!   file whose last read stopped on its budget (so read it again now). A loop that reads a
-//!   source only when its fd is ready must also read it when `fd()` is `None` or its deadline
-//!   has passed; reading every source every round is simplest.
+//!   file whose last read stopped on its budget or whose next poll [`Source::tick`] found due
+//!   (so read it again now). A loop that reads a source only when its fd is ready must also
+//!   read it when `fd()` is `None` (calling `tick` before collecting the descriptors makes
+//!   that cover a passed deadline too); reading every source every round is simplest. An
+//!   idle source never asks for a wake-up in the past: after `read`, `next_deadline_ms` is
+//!   in the future or `None`, so the loop sleeps in `poll`.
 //! * [`Source::read`] reads what is there without blocking (the pipe is non-blocking; stdin is
 //!   polled with a zero timeout before each read, so its shared flags are left alone; files
 //!   stop at their end), at most [`Options::read_budget`] buffers per call so one flood does
@@ -250,11 +253,15 @@ impl Source {
         self.status()
     }
 
-    /// Reaps and restarts commands. Call at least once a second.
+    /// Reaps and restarts commands; a followed file whose poll is due gives up its
+    /// descriptor until it is read (see [`Source::fd`]). Call at least once a second, and
+    /// before collecting the descriptors to poll.
     pub fn tick(&mut self, now_ms: u64) {
         self.last_ms = self.last_ms.max(now_ms);
-        if let Kind::Command(c) = &mut self.kind {
-            c.tick(now_ms);
+        match &mut self.kind {
+            Kind::Command(c) => c.tick(now_ms),
+            Kind::Stdin(_) => {}
+            Kind::File(f) => f.tick(now_ms),
         }
     }
 

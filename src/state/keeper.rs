@@ -8,6 +8,10 @@
 //!   The flash copy is rewritten at most every `persist_interval`, and only when something
 //!   changed since its last write: flash wears out.
 //! * **Clean stop.** Both copies are written.
+//! * **Failures.** A write that fails (a full tmpfs, a refused directory) leaves the last good
+//!   copy as it was and no partial temp file ([`file::write`]); it is retried with backoff
+//!   ([`RETRY_MIN_MS`] doubling to [`RETRY_MAX_MS`]). The first failure is logged, then at
+//!   most one reminder every [`RELOG_MS`] while it lasts, and the recovery once ([`Health`]).
 
 use super::{capture, file, Snapshot};
 use crate::config::Main;
@@ -16,6 +20,75 @@ use std::path::{Path, PathBuf};
 
 /// Least time between two writes of the tmpfs copy.
 pub const DEBOUNCE_MS: u64 = 1000;
+/// First retry delay after a failed write; doubled after each further failure.
+pub const RETRY_MIN_MS: u64 = 1000;
+/// Longest retry delay.
+pub const RETRY_MAX_MS: u64 = 60_000;
+/// A failure that lasts is logged again at most this often.
+pub const RELOG_MS: u64 = 60_000;
+
+/// How writing one copy goes: backoff and rate-limited logging of failures. Pure: time in,
+/// decisions out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Health {
+    /// Failed writes in a row.
+    pub failures: u32,
+    /// No write before this while failing.
+    pub retry_at_ms: u64,
+    delay_ms: u64,
+    /// When a failure was last logged.
+    logged_ms: Option<u64>,
+}
+
+/// What to log about a write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Say {
+    Nothing,
+    /// The first failure of a run of them.
+    Failed,
+    /// Still failing: `failures` in a row so far.
+    Still(u32),
+    /// It works again after `failures` failed writes.
+    Recovered(u32),
+}
+
+impl Health {
+    /// Whether a write may be tried now.
+    pub fn may_try(&self, now_ms: u64) -> bool {
+        self.failures == 0 || now_ms >= self.retry_at_ms
+    }
+
+    pub fn failed(&mut self, now_ms: u64) -> Say {
+        self.failures = self.failures.saturating_add(1);
+        self.delay_ms = if self.failures == 1 {
+            RETRY_MIN_MS
+        } else {
+            (self.delay_ms * 2).clamp(RETRY_MIN_MS, RETRY_MAX_MS)
+        };
+        self.retry_at_ms = now_ms + self.delay_ms;
+        match self.logged_ms {
+            None => {
+                self.logged_ms = Some(now_ms);
+                Say::Failed
+            }
+            Some(t) if now_ms.saturating_sub(t) >= RELOG_MS => {
+                self.logged_ms = Some(now_ms);
+                Say::Still(self.failures)
+            }
+            Some(_) => Say::Nothing,
+        }
+    }
+
+    pub fn worked(&mut self) -> Say {
+        let failures = self.failures;
+        *self = Health::default();
+        if failures > 0 {
+            Say::Recovered(failures)
+        } else {
+            Say::Nothing
+        }
+    }
+}
 
 pub struct Keeper {
     tmpfs: PathBuf,
@@ -27,8 +100,9 @@ pub struct Keeper {
     seen: (u64, usize),
     dirty: bool,
     flash_dirty: bool,
-    /// The last write failed (logged once until one succeeds).
-    failing: bool,
+    /// Writing the tmpfs copy, and the flash copy.
+    tmpfs_health: Health,
+    flash_health: Health,
 }
 
 fn fingerprint(d: &Daemon) -> (u64, usize) {
@@ -47,8 +121,13 @@ pub fn read_or_quarantine(path: &Path) -> Option<Snapshot> {
         }
         Err(e) => {
             match file::quarantine(path) {
-                Ok(bad) => log::error!(
+                Ok(file::Quarantined::Moved(bad)) => log::error!(
                     "state file {}: {e}; moved aside to {}, starting without it",
+                    path.display(),
+                    bad.display()
+                ),
+                Ok(file::Quarantined::Cut { bad, kept }) => log::error!(
+                    "state file {}: {e}; removed it, keeping only its first {kept} bytes in {}; starting without it",
                     path.display(),
                     bad.display()
                 ),
@@ -73,7 +152,8 @@ impl Keeper {
             seen: (0, 0),
             dirty: false,
             flash_dirty: false,
-            failing: false,
+            tmpfs_health: Health::default(),
+            flash_health: Health::default(),
         }
     }
 
@@ -114,20 +194,15 @@ impl Keeper {
             self.seen = fp;
             self.mark();
         }
-        let due = match self.last_save_ms {
-            None => true,
-            Some(t) => now.mono_ms.saturating_sub(t) >= DEBOUNCE_MS,
-        };
-        let flash_due = self.flash.is_some()
-            && self.flash_dirty
-            && now.mono_ms.saturating_sub(self.last_persist_ms) >= self.persist_ms;
-        if !(flash_due || self.dirty && due) {
+        let due = self.save_due(now.mono_ms);
+        let flash_due = self.persist_due(now.mono_ms);
+        if !(flash_due || due) {
             return;
         }
         let snap = capture(daemon, now);
-        if self.dirty && due {
+        if due {
             self.last_save_ms = Some(now.mono_ms);
-            if self.write(&self.tmpfs.clone(), &snap) {
+            if self.write_tmpfs(&snap, now.mono_ms) {
                 self.dirty = false;
             }
         }
@@ -136,10 +211,56 @@ impl Keeper {
         }
     }
 
+    fn save_due(&self, now_ms: u64) -> bool {
+        let debounced = match self.last_save_ms {
+            None => true,
+            Some(t) => now_ms.saturating_sub(t) >= DEBOUNCE_MS,
+        };
+        self.dirty && debounced && self.tmpfs_health.may_try(now_ms)
+    }
+
+    fn persist_due(&self, now_ms: u64) -> bool {
+        let interval = now_ms.saturating_sub(self.last_persist_ms) >= self.persist_ms;
+        let retry = self.flash_health.failures > 0 && self.flash_health.may_try(now_ms);
+        self.flash.is_some() && self.flash_dirty && (interval || retry)
+    }
+
+    /// When a write is next due for what is already known to have changed (a change that
+    /// [`Keeper::tick`] has not seen yet is found by the next tick): for a loop's `poll`
+    /// timeout. `None` when nothing waits.
+    pub fn next_due_ms(&self) -> Option<u64> {
+        let save = self.dirty.then(|| {
+            let debounce = self.last_save_ms.map_or(0, |t| t + DEBOUNCE_MS);
+            let retry = if self.tmpfs_health.failures > 0 {
+                self.tmpfs_health.retry_at_ms
+            } else {
+                0
+            };
+            debounce.max(retry)
+        });
+        let persist = (self.flash.is_some() && self.flash_dirty).then(|| {
+            let interval = self.last_persist_ms + self.persist_ms;
+            if self.flash_health.failures > 0 {
+                interval.min(self.flash_health.retry_at_ms)
+            } else {
+                interval
+            }
+        });
+        match (save, persist) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Failed writes in a row of the tmpfs copy and of the flash copy (0 when writing works).
+    pub fn failures(&self) -> (u32, u32) {
+        (self.tmpfs_health.failures, self.flash_health.failures)
+    }
+
     /// Clean stop: both copies.
     pub fn shutdown(&mut self, daemon: &Daemon, now: Now) {
         let snap = capture(daemon, now);
-        if self.write(&self.tmpfs.clone(), &snap) {
+        if self.write_tmpfs(&snap, now.mono_ms) {
             self.dirty = false;
         }
         if self.flash.is_some() {
@@ -150,29 +271,80 @@ impl Keeper {
     fn persist(&mut self, snap: &Snapshot, now_ms: u64) {
         self.last_persist_ms = now_ms;
         if let Some(p) = self.flash.clone() {
-            if self.write(&p, snap) {
+            if write(&p, snap, &mut self.flash_health, now_ms) {
                 self.flash_dirty = false;
                 log::info!("state saved to {} ({} bans)", p.display(), snap.bans());
             }
         }
     }
 
-    fn write(&mut self, path: &Path, snap: &Snapshot) -> bool {
-        match file::write(path, snap) {
-            Ok(()) => {
-                if self.failing {
-                    log::info!("state file {}: writing works again", path.display());
-                }
-                self.failing = false;
-                true
+    fn write_tmpfs(&mut self, snap: &Snapshot, now_ms: u64) -> bool {
+        write(&self.tmpfs, snap, &mut self.tmpfs_health, now_ms)
+    }
+}
+
+/// Writes one copy and logs what its [`Health`] says.
+fn write(path: &Path, snap: &Snapshot, health: &mut Health, now_ms: u64) -> bool {
+    match file::write(path, snap) {
+        Ok(()) => {
+            if let Say::Recovered(n) = health.worked() {
+                log::info!(
+                    "state file {}: writing works again (after {n} failed attempts)",
+                    path.display()
+                );
             }
-            Err(e) => {
-                if !self.failing {
-                    log::error!("state file {}: {e}", path.display());
-                }
-                self.failing = true;
-                false
-            }
+            true
         }
+        Err(e) => {
+            match health.failed(now_ms) {
+                Say::Failed => log::error!(
+                    "state file {}: {e}; the last good copy is kept, retrying",
+                    path.display()
+                ),
+                Say::Still(n) => log::error!(
+                    "state file {}: still failing ({n} attempts): {e}; the last good copy is kept, retrying",
+                    path.display()
+                ),
+                Say::Nothing | Say::Recovered(_) => {}
+            }
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_back_off_and_are_logged_first_then_once_a_minute_then_on_recovery() {
+        let mut h = Health::default();
+        assert!(h.may_try(0));
+        assert_eq!(h.failed(0), Say::Failed);
+        assert!(!h.may_try(999) && h.may_try(1000));
+        let mut said = Vec::new();
+        let mut t = 1000;
+        let mut delays = Vec::new();
+        while t < 10 * 60_000 {
+            let say = h.failed(t);
+            if say != Say::Nothing {
+                said.push((t, say));
+            }
+            delays.push(h.retry_at_ms - t);
+            t = h.retry_at_ms;
+        }
+        assert_eq!(&delays[..7], [2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000]);
+        // Reminders at most once a minute, at least one every two minutes (the longest delay
+        // plus the minute).
+        assert!(said.len() >= 4, "{said:?}");
+        for w in said.windows(2) {
+            assert!(w[1].0 - w[0].0 >= RELOG_MS, "{said:?}");
+            assert!(matches!(w[1].1, Say::Still(_)), "{said:?}");
+        }
+        let n = h.failures;
+        assert_eq!(h.worked(), Say::Recovered(n));
+        assert_eq!(h.worked(), Say::Nothing);
+        assert!(h.may_try(0));
+        assert_eq!(h.failed(t), Say::Failed, "a new run of failures is logged again");
     }
 }
