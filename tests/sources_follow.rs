@@ -234,7 +234,7 @@ fn a_backlog_beyond_the_read_budget_does_not_wait_for_the_next_write() {
 /// the future again (so the loop sleeps). Once it stayed in the past and the daemon spun.
 #[test]
 fn a_due_poll_is_read_once_and_then_the_deadline_is_ahead() {
-    let dir = temp_dir("due");
+    let dir = scratch("due");
     let path = dir.join("messages");
     fs::write(&path, "old\n").expect("write");
     let opts = Options {
