@@ -16,7 +16,6 @@
 //! 3. Times the backend's `block_many` directly: 10 000 new elements, then 10 000 refreshes.
 
 use logjail::addr::Host;
-use logjail::config::Main;
 use logjail::firewall::nft::Nft;
 use logjail::firewall::{Ban, Firewall};
 use logjail::netlink::header::{nft_type, Messages};
@@ -185,7 +184,7 @@ fn main() {
     let _ = child.wait();
 
     // 3. The backend alone.
-    let mut fw = Nft::new(&Main::default()).expect("backend");
+    let mut fw = Nft::new(&logjail::firewall::nft::Settings::default()).expect("backend");
     fw.init().expect("init");
     fw.flush().expect("flush");
     let bans = |secs| -> Vec<Ban<'static>> {

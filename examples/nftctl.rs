@@ -1,9 +1,11 @@
 //! Drives the nftables backend by hand, without the daemon.
 //!
 //! ```text
-//! nftctl [--table T] [--standalone] init
-//! nftctl [...] ban HOST SECONDS|-1 [HOST SECONDS ...]
-//! nftctl [...] unban HOST
+//! nftctl [--family F] [--table T] [--standalone] init
+//! nftctl [...] ban HOST SECONDS|-1 [HOST SECONDS ...]   # prints each refused ban and why
+//! nftctl [...] list                  # what the sets hold, with the seconds left
+//! nftctl [...] unban HOST            # removes what covers HOST, known or not; prints it
+//! nftctl [...] unban-all             # empties both sets, prints how many hosts they held
 //! nftctl [...] flush
 //! nftctl [...] bulk N SECONDS        # N bans 10.a.b.c in one block_many, prints the time
 //! nftctl [...] watch HOST SECONDS    # ban, then re-ban whenever poll_events says so
@@ -12,8 +14,7 @@
 //! Run it in a scratch namespace: `unshare -Urn sh -c 'nft -f ruleset; nftctl ban 1.2.3.4 60'`.
 
 use logjail::addr::Host;
-use logjail::config::Main;
-use logjail::firewall::nft::Nft;
+use logjail::firewall::nft::{Nft, Settings};
 use logjail::firewall::{Ban, Firewall};
 use std::time::Instant;
 
@@ -39,9 +40,13 @@ fn secs(s: &str) -> Option<u32> {
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut main = Main::default();
+    let mut main = Settings::default();
     while let Some(a) = args.first().cloned() {
         match a.as_str() {
+            "--family" if args.len() > 1 => {
+                main.family = args[1].clone();
+                args.drain(..2);
+            }
             "--table" if args.len() > 1 => {
                 main.table = args[1].clone();
                 args.drain(..2);
@@ -70,13 +75,29 @@ fn main() {
                     timeout: secs(p.get(1).map_or("-1", String::as_str)),
                 })
                 .collect();
-            fw.block_many(&bans)
+            fw.block_report(&bans).map(|refused| {
+                for r in refused {
+                    println!("{r}");
+                }
+            })
         }
-        "unban" => fw.release(&Ban {
-            jail: "nftctl",
-            host: host(&rest[0]),
-            timeout: None,
+        "list" => fw.kernel_bans().map(|bans| {
+            for b in bans {
+                match b.remaining {
+                    Some(s) => println!("{} {s}", b.host),
+                    None => println!("{} permanent", b.host),
+                }
+            }
         }),
+        "unban" => fw.unban(host(&rest[0])).map(|removed| {
+            if removed.is_empty() {
+                println!("not in the sets");
+            }
+            for h in removed {
+                println!("removed {h}");
+            }
+        }),
+        "unban-all" => fw.unban_all().map(|n| println!("removed {n}")),
         "flush" => fw.flush(),
         "bulk" => {
             let n: u32 = rest.first().and_then(|s| s.parse().ok()).unwrap_or(10_000);

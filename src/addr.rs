@@ -7,6 +7,18 @@
 //!   `[2001:db8::1]:22`, `2001:db8::7:54498` (dropbear: unbracketed v6 with the port as the
 //!   last group), `fe80::1%eth0` (zone, dropped), `::ffff:1.2.3.4` (v4-mapped, normalised to
 //!   `1.2.3.4`). Parsing is strict: anything that is not an address is `None`, never a guess.
+//!   An address that cannot be a peer's ([`can_offend`]) is `None` too, so no filter and no
+//!   manual ban ever yields one.
+//! * [`can_offend`] is the rule for what may be an offender at all: the unicast address of a
+//!   host. Never: IPv4 `0.0.0.0/8` ("this network", 0.0.0.0 included), `224.0.0.0/4`
+//!   (multicast), `240.0.0.0/4` (reserved, with the broadcast 255.255.255.255); IPv6 `ff00::/8`
+//!   (multicast), `::` (unspecified) and every other address whose first 64 bits are zero
+//!   but `::1` (IPv4-compatible `::a.b.c.d`, IPv4-translated `::ffff:0:a.b.c.d`: no peer
+//!   sends from them, and a jail counting by /64 would ban `::/64`, which holds `::` and
+//!   `::1`). IPv4-mapped `::ffff:a.b.c.d` is judged as the IPv4 address it maps. Loopback
+//!   (`127.0.0.0/8`, `::1`) is an address, and the jails never ban it (see
+//!   [`crate::jail`]); link-local (`169.254.0.0/16`, `fe80::/10`) is kept: a LAN host can
+//!   attack from one, and the ignore list is the place to trust a LAN.
 //! * [`Host`] is what a jail counts and bans: an IPv4 address, or an IPv6 network of a given
 //!   prefix length (a /64 by default, since one subscriber line owns a whole /64). `Display`
 //!   gives the form users see and the dry-run backend prints: `203.0.113.9`,
@@ -63,7 +75,18 @@ pub fn parse_host(text: &[u8]) -> Option<IpAddr> {
             }
         }
     };
-    Some(normalise(ip))
+    Some(normalise(ip)).filter(|&ip| can_offend(ip))
+}
+
+/// Whether `ip` can be an offender: the unicast address of a host (see the module docs).
+pub fn can_offend(ip: IpAddr) -> bool {
+    match normalise(ip) {
+        IpAddr::V4(v4) => !matches!(v4.octets()[0], 0 | 224..=255),
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6);
+            !(v6.is_multicast() || (bits >> 64 == 0 && bits != 1))
+        }
+    }
 }
 
 fn port_ok(p: &str) -> bool {
@@ -111,6 +134,14 @@ impl Host {
                 Host::V6(Ipv6Addr::from(u128::from(v6) & mask128(p)), p)
             }
         }
+    }
+
+    /// Whether the host may be banned as an offender (a manual ban asks): its first address
+    /// [`can_offend`] (so not `::/64`, which `::1` becomes at /64), and a v6 range holds no
+    /// multicast address.
+    pub fn can_offend(&self) -> bool {
+        let multicast = Cidr::new(IpAddr::V6(Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0)), 8);
+        can_offend(self.ip()) && !(self.is_v6() && multicast.overlaps(self))
     }
 
     /// Parses the `Display` form back: `1.2.3.4`, `2001:db8::/64`, `2001:db8::1` (= /128).
@@ -262,82 +293,5 @@ impl fmt::Display for Cidr {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(s: &str) -> Option<String> {
-        parse_host(s.as_bytes()).map(|ip| ip.to_string())
-    }
-
-    #[test]
-    fn host_text_forms() {
-        let cases: &[(&str, Option<&str>)] = &[
-            ("1.2.3.4", Some("1.2.3.4")),
-            ("1.2.3.4:22", Some("1.2.3.4")),
-            ("<1.2.3.4:5678>", Some("1.2.3.4")),
-            ("[2001:db8::1]:22", Some("2001:db8::1")),
-            ("[2001:db8::1]", Some("2001:db8::1")),
-            ("2001:db8::7:54498", Some("2001:db8::7")),
-            ("2001:db8::7", Some("2001:db8::7")),
-            ("fe80::1%eth0", Some("fe80::1")),
-            ("[fe80::1%br-lan]:22", Some("fe80::1")),
-            ("::ffff:1.2.3.4", Some("1.2.3.4")),
-            ("[::ffff:1.2.3.4]:22", Some("1.2.3.4")),
-            ("1.2.3.4:99999", None),
-            ("1.2.3", None),
-            ("256.1.1.1", None),
-            ("host.example", None),
-            ("", None),
-            ("fe80::1%", None),
-            ("[2001:db8::1]x", None),
-            ("::", Some("::")),
-        ];
-        for (text, want) in cases {
-            assert_eq!(p(text).as_deref(), *want, "{text}");
-        }
-        assert_eq!(parse_host(b"1.2.3.\xff"), None);
-    }
-
-    #[test]
-    fn host_masks_v6_and_displays() {
-        let ip: IpAddr = "2001:db8:bad::7".parse().unwrap();
-        let h = Host::new(ip, 64);
-        assert_eq!(h.to_string(), "2001:db8:bad::/64");
-        assert_eq!(h.last().to_string(), "2001:db8:bad:0:ffff:ffff:ffff:ffff");
-        assert_eq!(Host::new(ip, 128).to_string(), "2001:db8:bad::7");
-        let mapped: IpAddr = "::ffff:203.0.113.9".parse().unwrap();
-        assert_eq!(Host::new(mapped, 64).to_string(), "203.0.113.9");
-        assert_eq!(Host::parse("2001:db8:bad::/64"), Some(h));
-        assert_eq!(
-            Host::parse("203.0.113.9"),
-            Some(Host::V4("203.0.113.9".parse().unwrap()))
-        );
-        assert_eq!(Host::parse("10.0.0.0/8"), None);
-    }
-
-    #[test]
-    fn cidr_contains_and_covers() {
-        let c = Cidr::parse("192.168.1.77/24").unwrap();
-        assert_eq!(c.to_string(), "192.168.1.0/24");
-        assert!(c.contains("192.168.1.200".parse().unwrap()));
-        assert!(c.contains("::ffff:192.168.1.5".parse().unwrap()));
-        assert!(!c.contains("192.168.2.1".parse().unwrap()));
-        assert!(!c.contains("2001:db8::1".parse().unwrap()));
-        let v6 = Cidr::parse("2001:db8::/32").unwrap();
-        let h = Host::new("2001:db8:1:2::9".parse().unwrap(), 64);
-        assert!(v6.covers(&h) && v6.overlaps(&h));
-        let narrow = Cidr::parse("2001:db8:1:2::9").unwrap();
-        assert!(!narrow.covers(&h) && narrow.overlaps(&h));
-        for bad in [
-            "",
-            "1.2.3.4/33",
-            "1.2.3.4/",
-            "::/129",
-            "x",
-            "1.2.3.4/-1",
-            "1.2.3.4/+8",
-        ] {
-            assert_eq!(Cidr::parse(bad), None, "{bad}");
-        }
-    }
-}
+#[path = "addr_tests.rs"]
+mod tests;

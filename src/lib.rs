@@ -7,6 +7,8 @@
 #![deny(unsafe_code)]
 
 pub mod addr;
+pub mod addrwatch;
+pub mod bytes;
 pub mod cli;
 pub mod clock;
 pub mod cmd;

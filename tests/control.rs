@@ -55,6 +55,15 @@ fn verbs_show_and_change_what_is_banned() {
     let (code, _, err) = cli(&cfg, &["ban", "dropbear", "127.0.0.1", "--force"]);
     assert_eq!(code, 1);
     assert!(err.contains("never banned"), "{err}");
+    // Addresses that are no host's are never banned, not even by hand.
+    for a in ["0.0.0.0", "255.255.255.255", "224.0.0.1", "::", "ff02::1"] {
+        let (code, _, err) = cli(&cfg, &["ban", "dropbear", a, "--force"]);
+        assert_eq!(code, 1, "{a}");
+        assert!(
+            err.contains("not a host's address") && err.contains("never banned"),
+            "{a}: {err}"
+        );
+    }
     let (code, out, err) = cli(&cfg, &["ban", "dropbear", "not-an-ip", "--json"]);
     assert_eq!(code, 1);
     assert!(

@@ -125,3 +125,38 @@ fn no_filter_matches_another_services_lines() {
     assert!(checked > 1000, "only {checked} cross checks");
     assert!(crossed.is_empty(), "{}", crossed.join("\n"));
 }
+
+/// Injection fixtures (issue 10) write 198.51.100.77 into a field the client controls (a user
+/// name, password, URL, SIP header, key id, client id): it is never the server's address for
+/// the line, so no fixture may expect it, and every built-in filter must have such fixtures.
+#[test]
+fn injected_address_is_never_the_offender() {
+    const INJECTED: &str = "198.51.100.77";
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("filters");
+    let mut missing = Vec::new();
+    for name in filter::builtin::names() {
+        let text = std::fs::read_to_string(dir.join(format!("{name}.fixtures"))).unwrap();
+        let mut injections = 0;
+        for (i, l) in text.lines().enumerate() {
+            if l.starts_with('#') || !l.contains(INJECTED) {
+                continue;
+            }
+            let (want, _) = l.split_once(' ').unwrap_or((l, ""));
+            assert_ne!(
+                want,
+                INJECTED,
+                "{name}.fixtures:{}: expects the injected address",
+                i + 1
+            );
+            injections += 1;
+        }
+        if injections < 2 {
+            missing.push(format!("{name} ({injections})"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "built-in filters with fewer than 2 injection fixtures ({INJECTED} in a client field): {}",
+        missing.join(", ")
+    );
+}

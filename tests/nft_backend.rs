@@ -4,8 +4,7 @@
 mod support;
 
 use logjail::addr::Host;
-use logjail::config::Main;
-use logjail::firewall::nft::Nft;
+use logjail::firewall::nft::{Nft, Settings};
 use logjail::firewall::{Ban, Firewall};
 use std::time::{Duration, Instant};
 use support::netns::enter;
@@ -24,7 +23,7 @@ fn ban(h: &str, secs: Option<u32>) -> Ban<'static> {
     }
 }
 
-fn backend(main: &Main) -> Nft {
+fn backend(main: &Settings) -> Nft {
     let mut fw = Nft::new(main).expect("open backend");
     fw.init().expect("init");
     fw
@@ -40,7 +39,7 @@ fn creates_missing_sets_and_bans_v4_v6_and_mapped() {
         return;
     }
     load(&fw4_ruleset("wan0", false));
-    let mut fw = backend(&Main::default());
+    let mut fw = backend(&Settings::default());
     let v4 = nft(&["list", "set", "inet", "fw4", "logjail_v4"]);
     assert!(
         v4.contains("type ipv4_addr") && v4.contains("flags timeout"),
@@ -78,7 +77,7 @@ fn reban_refreshes_timeout_and_unban_tolerates_absent() {
         return;
     }
     load(&fw4_ruleset("wan0", true));
-    let mut fw = backend(&Main::default());
+    let mut fw = backend(&Settings::default());
     fw.block(&ban("203.0.113.9", Some(100))).expect("ban");
     fw.block(&ban("2001:db8:bad::1", Some(100))).expect("ban v6");
     fw.block_many(&[
@@ -114,7 +113,7 @@ fn kernel_expires_bans_without_the_daemon() {
         return;
     }
     load(&fw4_ruleset("wan0", true));
-    let mut fw = backend(&Main::default());
+    let mut fw = backend(&Settings::default());
     fw.block_many(&[
         ban("203.0.113.9", Some(2)),
         ban("2001:db8:bad::9", Some(2)),
@@ -151,7 +150,7 @@ fn resyncs_after_table_is_deleted_and_recreated_without_busy_loop() {
     }
     let ruleset = fw4_ruleset("wan0", true);
     load(&ruleset);
-    let mut fw = backend(&Main::default());
+    let mut fw = backend(&Settings::default());
     let active = [ban("203.0.113.9", Some(3600)), ban("2001:db8:bad::9", Some(3600))];
     fw.block_many(&active).unwrap();
     while readable(&fw, Duration::from_millis(50)) {
@@ -213,9 +212,9 @@ fn standalone_creates_its_own_table_with_drop_rules() {
     if !enter("standalone_creates_its_own_table_with_drop_rules") {
         return;
     }
-    let main = Main {
+    let main = Settings {
         standalone: true,
-        ..Main::default()
+        ..Settings::default()
     };
     let mut fw = backend(&main);
     assert_eq!(fw.table(), "logjail");
@@ -244,7 +243,7 @@ fn clear_errors_for_missing_table_and_bad_sets() {
     if !enter("clear_errors_for_missing_table_and_bad_sets") {
         return;
     }
-    let mut fw = backend(&Main::default());
+    let mut fw = backend(&Settings::default());
     let err = fw.block(&ban("203.0.113.9", Some(60))).unwrap_err().to_string();
     assert_eq!(
         err,
@@ -252,16 +251,16 @@ fn clear_errors_for_missing_table_and_bad_sets() {
     );
 
     load("table inet fw4 {\n set logjail_v4 { type ipv4_addr; }\n}\n");
-    let mut fw = Nft::new(&Main::default()).unwrap();
+    let mut fw = Nft::new(&Settings::default()).unwrap();
     let err = fw.init().unwrap_err().to_string();
     assert!(
         err.starts_with("set logjail_v4 in table inet fw4 must be declared with `flags timeout`"),
         "{err}"
     );
 
-    let bad = Main {
+    let bad = Settings {
         family: "inet6".into(),
-        ..Main::default()
+        ..Settings::default()
     };
     assert!(Nft::new(&bad).is_err());
 }
@@ -280,7 +279,7 @@ fn bad_element_does_not_stop_the_good_ones() {
         "logjail_v6",
         "{ 2001:db8:1::/48 }",
     ]);
-    let mut fw = backend(&Main::default());
+    let mut fw = backend(&Settings::default());
     let err = fw
         .block_many(&[
             ban("2001:db8:9::1", Some(60)),
@@ -304,7 +303,7 @@ fn ten_thousand_bans_in_chunked_batches() {
         return;
     }
     load(&fw4_ruleset("wan0", true));
-    let mut fw = backend(&Main::default());
+    let mut fw = backend(&Settings::default());
     let mk = |secs| -> Vec<Ban<'static>> {
         let mut v: Vec<Ban<'static>> = (0..9000u32)
             .map(|i| Ban {

@@ -5,8 +5,8 @@
 mod support;
 
 use logjail::addr::Host;
-use logjail::config::Main;
 use logjail::firewall::nft::Nft;
+use logjail::firewall::nft::Settings as Main;
 use logjail::firewall::{Ban, Firewall};
 use std::net::TcpListener;
 use std::time::Duration;

@@ -17,10 +17,12 @@ fn a_command_that_exits_is_reaped_logged_and_restarted_with_backoff() {
     let mut src = Source::open_with(&spec, fast(), 0).expect("spawn");
     let first = pid_of(&src).expect("running with a pid");
     let mut got = Vec::new();
-    pump(&mut src, start, &mut got, 3000, |g| g.len() >= 2);
+    pump(&mut src, start, &mut got, 3000, |g| !g.is_empty());
     let first_batch = ms(start);
-    pump(&mut src, start, &mut got, 3000, |g| g.len() >= 6);
-    assert_eq!(got, ["one", "two", "one", "two", "one", "two"]);
+    pump(&mut src, start, &mut got, 3000, |g| g.len() >= 3);
+    // The last line without newline is dropped: the command may have died in the middle of it.
+    assert_eq!(got, ["one", "one", "one"]);
+    assert!(src.stats().ignored >= 2, "{:?}", src.stats());
     // Restarted twice, after 200 ms and then 400 ms.
     assert!(
         ms(start) - first_batch >= 550,

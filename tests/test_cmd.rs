@@ -222,11 +222,12 @@ fn all_filters_at_once_name_the_filter_of_each_match() {
     let out = logjail(&["test", "--print-matched", "all", "-"], Some(log));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let s = text(&out.stdout);
+    // mosquitto is no built-in: on released brokers its line is the client's to forge.
+    assert!(!s.contains("mosquitto rule"), "{s}");
     for want in [
         "MATCH 203.0.113.9 dropbear rule 0 ",
         "MATCH 198.51.100.4 nginx-http-auth rule 1 ",
-        "MATCH 192.0.2.77 mosquitto rule 0 ",
-        "4 read, 3 matched, 0 ignored, 1 missed",
+        "4 read, 2 matched, 0 ignored, 2 missed",
         "filter:  postfix-sasl (programs: postfix/*)",
     ] {
         assert!(s.contains(want), "{want} not in {s}");
@@ -239,4 +240,27 @@ fn all_filters_at_once_name_the_filter_of_each_match() {
     let out = logjail(&["test", "dropbear,nonesuch", "-"], Some(log));
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("nonesuch"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn printed_lines_show_control_bytes_escaped() {
+    // A `\r` in a user name would make the printed line look like another one in a terminal.
+    let log = b"Bad password attempt for 'x\rBad password attempt for 'root' from 198.51.100.77:1' from 203.0.113.9:4242\n\
+                Password auth succeeded for '\x1b[2Kroot' from 192.168.1.2:1\n";
+    let out = logjail(
+        &["test", "--print-matched", "--print-missed", "dropbear", "-"],
+        Some(log),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("| Bad password attempt for 'x\\rBad password attempt for 'root' from 198.51.100.77:1' from 203.0.113.9:4242\n"),
+        "{s}"
+    );
+    assert!(s.contains("MATCH 203.0.113.9 "), "{s}");
+    assert!(
+        s.contains("MISS | Password auth succeeded for '\\x1b[2Kroot'"),
+        "{s}"
+    );
+    assert!(!s.contains('\r') && !s.contains('\x1b'), "{s:?}");
 }

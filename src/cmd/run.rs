@@ -275,5 +275,13 @@ fn seed() -> u64 {
 }
 
 fn kernel_firewall(config: &Config) -> Result<Box<dyn Firewall>, crate::firewall::Error> {
-    Ok(Box::new(crate::firewall::nft::Nft::new(&config.main)?))
+    let m = &config.main;
+    let settings = crate::firewall::nft::Settings {
+        family: m.family.clone(),
+        table: m.table.clone(),
+        set_v4: m.set_v4.clone(),
+        set_v6: m.set_v6.clone(),
+        standalone: m.standalone,
+    };
+    Ok(Box::new(crate::firewall::nft::Nft::new(&settings)?))
 }

@@ -17,7 +17,7 @@
 
 use crate::addr::Host;
 use crate::cli::TestArgs;
-use crate::filter::dispatch::{self, Dispatch};
+use crate::filter::dispatch::Dispatch;
 use crate::filter::{self, Filter, Outcome};
 use crate::source::lines::Lines;
 use heapless::index_map::FnvIndexMap;
@@ -257,26 +257,22 @@ pub fn scan(
         report.lines += 1;
         let line = crate::line::parse(raw, now);
         let mut first: Option<Outcome> = None;
-        for fi in dispatch::indices(dispatch.mask(line.program)) {
+        for fi in dispatch.filters(line.program) {
             let filter = &filters[fi];
-            let outcome = if dispatch.exact() {
-                filter.check(line.message)
-            } else {
-                filter.check_line(&line)
-            };
+            let outcome = filter.check(line.message);
             let by = if named { filter.name() } else { "" };
             let sp = if named { " " } else { "" };
             match outcome {
                 Outcome::Match(m) => {
                     if args.print_matched {
                         let rule = filter.rule(m.rule).unwrap_or("");
-                        let raw = String::from_utf8_lossy(raw);
+                        let raw = crate::bytes::Shown(raw);
                         writeln!(trace, "MATCH {}{sp}{by} rule {} `{rule}` | {raw}", m.addr, m.rule)?;
                     }
                 }
                 Outcome::Ignored => {
                     if args.print_matched {
-                        writeln!(trace, "IGNORED{sp}{by} | {}", String::from_utf8_lossy(raw))?;
+                        writeln!(trace, "IGNORED{sp}{by} | {}", crate::bytes::Shown(raw))?;
                     }
                 }
                 Outcome::NoMatch => continue,
@@ -290,7 +286,7 @@ pub fn scan(
             }
             Some(Outcome::Ignored) => report.ignored += 1,
             _ if args.print_missed => {
-                writeln!(trace, "MISS | {}", String::from_utf8_lossy(raw))?;
+                writeln!(trace, "MISS | {}", crate::bytes::Shown(raw))?;
             }
             _ => {}
         }
@@ -376,5 +372,24 @@ mod tests {
         assert_eq!(r.hosts.len(), HOSTS);
         assert_eq!(r.other, 10);
         assert!(r.json().ends_with(",\"other\":10}}\n"));
+    }
+
+    #[test]
+    fn the_seventieth_filter_is_asked() {
+        // Users add filters of their own: each of 70 filters judges its own program's lines.
+        let filters: Vec<Filter> = (0..70)
+            .map(|i| {
+                Filter::parse(
+                    &format!("f{i}"),
+                    &format!("program p{i}\nfailregex ^x from <HOST>$\n"),
+                )
+                .unwrap()
+            })
+            .collect();
+        let log = "Thu Dec  5 17:43:58 2024 authpriv.info p69[1]: x from 192.0.2.69\n\
+                   Thu Dec  5 17:43:58 2024 authpriv.info p1[1]: x from 192.0.2.1\n";
+        let r = scan(&filters, log.as_bytes(), 0, &Options::default(), &mut io::sink()).unwrap();
+        assert_eq!((r.lines, r.matched), (2, 2));
+        assert!(r.hosts.contains_key(&Host::V4("192.0.2.69".parse().unwrap())));
     }
 }

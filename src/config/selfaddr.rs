@@ -1,9 +1,10 @@
 //! The router's own addresses, never banned by a jail with `ignoreself`.
 //!
 //! Loopback ranges always count; every address configured on an interface is added as a
-//! single address (`/32`, `/128`). This is the one part of the configuration that asks the
-//! operating system, and it only reads: `getifaddrs(3)`. Addresses change (PPPoE, DHCP), so
-//! the daemon calls [`addresses`] again when it reloads.
+//! single address (`/32`, `/128`). [`addresses`] lists them once, by the same rtnetlink dump
+//! the daemon's [`crate::addrwatch::AddrWatch`] starts from; the watcher then follows them as
+//! they change (PPPoE, DHCP, a new delegated prefix) and hands the new list, built by [`own`],
+//! to every `ignoreself` jail.
 
 use crate::addr::Cidr;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -16,35 +17,49 @@ pub fn loopback() -> [Cidr; 2] {
     ]
 }
 
+/// Loopback ranges plus each of `ips` as a single address, without duplicates.
+pub fn own(ips: impl IntoIterator<Item = IpAddr>) -> Vec<Cidr> {
+    let mut out = loopback().to_vec();
+    for ip in ips {
+        if !out.iter().any(|o| o.contains(ip)) {
+            out.push(Cidr::new(ip, if ip.is_ipv4() { 32 } else { 128 }));
+        }
+    }
+    out
+}
+
 /// Loopback ranges plus each interface address, without duplicates. When the interface list
 /// cannot be read, the error is logged and only the loopback ranges are returned.
 pub fn addresses() -> Vec<Cidr> {
-    let mut out = loopback().to_vec();
-    match nix::ifaddrs::getifaddrs() {
-        Ok(ifaddrs) => {
-            for ifa in ifaddrs {
-                let Some(addr) = ifa.address else { continue };
-                let ip = if let Some(v4) = addr.as_sockaddr_in() {
-                    IpAddr::V4(v4.ip())
-                } else if let Some(v6) = addr.as_sockaddr_in6() {
-                    IpAddr::V6(v6.ip())
-                } else {
-                    continue;
-                };
-                let c = Cidr::new(ip, if ip.is_ipv4() { 32 } else { 128 });
-                if !out.iter().any(|o| o.contains(ip)) {
-                    out.push(c);
-                }
-            }
+    match crate::addrwatch::snapshot() {
+        Ok(ips) => own(ips),
+        Err(e) => {
+            log::warn!("cannot list interface addresses for ignoreself: {e}");
+            loopback().to_vec()
         }
-        Err(e) => log::warn!("cannot list interface addresses for ignoreself: {e}"),
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn own_lists_each_address_once_beside_loopback() {
+        let ips = [
+            "192.0.2.1",
+            "127.0.0.1",
+            "2001:db8::1",
+            "192.0.2.1",
+            "::ffff:192.0.2.1",
+        ];
+        let got = own(ips.iter().map(|s| s.parse().unwrap()));
+        let want: Vec<Cidr> = ["127.0.0.0/8", "::1", "192.0.2.1", "2001:db8::1"]
+            .iter()
+            .map(|s| Cidr::parse(s).unwrap())
+            .collect();
+        assert_eq!(got, want);
+    }
 
     #[test]
     fn loopback_always_included() {

@@ -142,6 +142,11 @@ fn ban(
             "{host} is loopback or one of the router's own addresses ({c}); never banned"
         ));
     }
+    if !host.can_offend() {
+        return err(format!(
+            "{host} is not a host's address (unspecified, broadcast, multicast or reserved); never banned"
+        ));
+    }
     if !force && daemon.jails[ji].is_ignored(&host) {
         return err(format!(
             "{host} is on the ignore list of jail '{jail}' (use --force to ban it anyway)"

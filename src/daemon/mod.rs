@@ -21,7 +21,7 @@ mod tests;
 
 use crate::addr::Cidr;
 use crate::config::Config;
-use crate::filter::dispatch::{self, Dispatch};
+use crate::filter::dispatch::Dispatch;
 use crate::filter::{self, Filter, Outcome};
 use crate::firewall::{Ban, Firewall};
 use crate::jail::recidive::{self, Recidive};
@@ -215,10 +215,8 @@ impl Daemon {
             }
         };
         self.expire(now, fw);
-        for fi in dispatch::indices(self.dispatch.mask(l.program)) {
-            if !self.dispatch.exact() && !self.filters[fi].applies_to(l.program) {
-                continue;
-            }
+        let mut asked = self.dispatch.cursor(l.program);
+        while let Some(fi) = self.dispatch.next(&mut asked, l.program) {
             let Outcome::Match(m) = self.filters[fi].check(l.message) else {
                 continue;
             };

@@ -5,8 +5,10 @@
 //! IPv6, with an optional zone, which also covers embedded IPv4 (`::ffff:1.2.3.4`) and dropbear's
 //! unbracketed `v6:port`. The pattern is deliberately loose (a run of hex digits, colons and
 //! dots): the captured text is handed to `parse_host`, which is strict, and a capture that is
-//! not an address makes the rule not match. What follows `<HOST>` in a failregex settles any
-//! ambiguity by backtracking, e.g. dropbear's `<HOST>:\d+` leaves the port out of the capture.
+//! not an address, or an address that cannot be an offender ([`crate::addr::can_offend`]:
+//! `0.0.0.0`, broadcast, multicast, `::`…), makes the rule not match. What follows `<HOST>` in
+//! a failregex settles any ambiguity by backtracking, e.g. dropbear's `<HOST>:\d+` leaves the
+//! port out of the capture.
 
 /// The placeholder as written in filter files.
 pub const PLACEHOLDER: &str = "<HOST>";
@@ -85,7 +87,7 @@ mod tests {
                 "from 2001:db8::1%vbr1 port 22",
                 "2001:db8::1",
             ),
-            ("^from <HOST>$", "from ::", "::"),
+            ("^from <HOST>$", "from ::1", "::1"),
         ];
         for (pattern, text, want) in cases {
             assert_eq!(host(pattern, text).as_deref(), Some(want), "{pattern} on {text}");
@@ -94,7 +96,19 @@ mod tests {
 
     #[test]
     fn rejects_non_addresses() {
-        for text in ["from example.com", "from 999.1.1.1", "from dead:beef:x", "from :"] {
+        for text in [
+            "from example.com",
+            "from 999.1.1.1",
+            "from dead:beef:x",
+            "from :",
+            // Addresses, but not of a host: never an offender.
+            "from ::",
+            "from 0.0.0.0",
+            "from 255.255.255.255",
+            "from 224.0.0.251:5353",
+            "from ff02::1%eth0",
+            "from ::ffff:0.0.0.0",
+        ] {
             assert_eq!(host("^from <HOST>$", text), None, "{text}");
         }
     }

@@ -11,7 +11,11 @@
 //!
 //! Filters are written so that text an attacker controls (user names, URLs) cannot frame
 //! another address: every shipped rule is anchored, and a greedy `.*` before the final
-//! `from <HOST>` makes the last, server-written address the one captured.
+//! `from <HOST>` makes the last, server-written address the one captured. That holds only for
+//! whole lines: the line splitter hands out no line that was cut, has a NUL or is unfinished
+//! ([`crate::source::lines`]), and [`Filter::check`] refuses a message longer than
+//! [`MAX_LINE`]. An address that is no host's (`0.0.0.0`, broadcast, multicast, `::`) is never
+//! an offender ([`crate::addr::can_offend`]).
 //!
 //! Built-in filters ship inside the binary ([`builtin`]); [`load`] finds a filter by name or path.
 
@@ -25,6 +29,7 @@ mod utf8;
 
 pub use builtin::load;
 
+use crate::bytes::MAX_LINE;
 use backtrack::Verdict;
 use core::cell::RefCell;
 use core::fmt;
@@ -247,8 +252,13 @@ impl Filter {
         }
     }
 
-    /// Checks one message (without the program prefix; see [`crate::line`]).
+    /// Checks one message (without the program prefix; see [`crate::line`]). A message longer
+    /// than [`MAX_LINE`] is no match: the line splitter never hands out such a line, and only
+    /// a whole line the service wrote may yield an offender.
     pub fn check(&self, message: &[u8]) -> Outcome {
+        if message.len() > MAX_LINE {
+            return Outcome::NoMatch;
+        }
         let mut buf;
         let text = match core::str::from_utf8(message) {
             Ok(s) => s,

@@ -13,7 +13,7 @@
 //!
 //! Both are necessary conditions only, so the prefilter never changes what a filter reports.
 
-use crate::source::lines::memchr;
+use crate::bytes::memchr;
 
 /// The literal conditions of one pattern.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

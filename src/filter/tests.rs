@@ -151,3 +151,41 @@ fn random_messages_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_message_longer_than_a_line_is_never_matched() {
+    // Even when it ends in a well-formed failure: only whole lines yield offenders.
+    let f = builtin("luci");
+    let tail = " from 198.51.100.77";
+    let mut msg = "luci: failed login on / for ".to_string();
+    msg.push_str(&"x".repeat(crate::bytes::MAX_LINE - msg.len() - tail.len()));
+    msg.push_str(tail);
+    assert_eq!(addr(&f, msg.as_bytes()).as_deref(), Some("198.51.100.77"));
+    let longer = msg.replacen("for x", "for xx", 1);
+    assert_eq!(f.check(longer.as_bytes()), Outcome::NoMatch);
+    // Invalid UTF-8 in a long message is no way around it.
+    let bad = msg.replacen("for x", "for \u{ff}\u{ff}", 1).into_bytes();
+    let mut bad = bad;
+    bad[30] = 0xff;
+    assert_eq!(f.check(&bad), Outcome::NoMatch);
+}
+
+#[test]
+fn addresses_that_are_no_hosts_are_never_offenders() {
+    let f = builtin("dropbear");
+    for a in ["0.0.0.0", "255.255.255.255", "224.0.0.1", "240.1.2.3", "0.1.2.3"] {
+        let msg = format!("Bad password attempt for 'root' from {a}:22");
+        assert_eq!(addr(&f, msg.as_bytes()), None, "{a}");
+    }
+    for a in ["::", "ff02::1", "::ffff:0.0.0.0", "::198.51.100.77"] {
+        let msg = format!("Bad password attempt for 'root' from [{a}]:22");
+        assert_eq!(addr(&f, msg.as_bytes()), None, "{a}");
+    }
+    // The same forms with a host's address match.
+    let msg = b"Bad password attempt for 'root' from [::ffff:198.51.100.77]:22";
+    assert_eq!(addr(&f, msg).as_deref(), Some("198.51.100.77"));
+    let msg = b"Bad password attempt for 'root' from [2001:db8::1]:22";
+    assert_eq!(addr(&f, msg).as_deref(), Some("2001:db8::1"));
+    let msg = b"Bad password attempt for 'root' from 1.1.2.3:22";
+    assert_eq!(addr(&f, msg).as_deref(), Some("1.1.2.3"));
+}

@@ -4,7 +4,7 @@
 //! U+FFFD, which `.` and `\S` match like any other character. Valid messages (nearly all) are
 //! borrowed as they are; nothing allocates.
 
-use crate::source::lines::MAX_LINE;
+use crate::bytes::MAX_LINE;
 
 /// Room for a `MAX_LINE` message in which every byte is invalid (each becomes 3 bytes).
 pub const SANITISED: usize = 3 * MAX_LINE;
@@ -12,7 +12,8 @@ pub const SANITISED: usize = 3 * MAX_LINE;
 const REPLACEMENT: &str = "\u{FFFD}";
 
 /// `message` as text: borrowed when valid, else sanitised into `buf`. A message longer than
-/// `MAX_LINE` (the line splitter never hands one out) is cut where the buffer ends.
+/// `MAX_LINE` (the line splitter never hands one out, and [`super::Filter::check`] refuses
+/// one) is cut where the buffer ends.
 pub fn text<'a>(message: &'a [u8], buf: &'a mut [u8; SANITISED]) -> &'a str {
     if let Ok(s) = core::str::from_utf8(message) {
         return s;

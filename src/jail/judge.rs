@@ -22,6 +22,8 @@ use crate::addr::{Cidr, Host};
 use crate::config::JailConfig;
 use core::net::IpAddr;
 
+mod own;
+
 /// How long a repeat offender is remembered after its last ban ended (unless `bantime_max` is
 /// longer).
 pub const OFFENDER_MEMORY: u32 = 7 * 86_400;
@@ -147,6 +149,8 @@ pub struct Jail {
     pub name: String,
     pub params: Params,
     ignore: Vec<Cidr>,
+    /// The router's own addresses inside `ignore` (see [`Jail::set_own`]).
+    own: Vec<Cidr>,
     failures: Table<Host, Failures>,
     bans: Table<Host, Decision>,
     offenders: Table<Host, Offender>,
@@ -177,6 +181,7 @@ impl Jail {
             name: name.into(),
             params,
             ignore,
+            own: Vec::new(),
             failures: Table::new(cap.failures, seed),
             bans: Table::new(cap.bans, seed ^ 0x5bd1_e995),
             offenders: Table::new(cap.offenders, seed ^ 0x27d4_eb2f),

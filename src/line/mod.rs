@@ -38,7 +38,7 @@ mod syslog;
 mod tests;
 pub mod time;
 
-use crate::source::lines::memchr;
+use crate::bytes::memchr;
 use time::Civil;
 
 /// Longest tag (program name plus `[pid]`) recognised.

@@ -12,6 +12,10 @@
 //! logjail marks its nests with `NLA_F_NESTED`. A nest's `len` is a `u16`, so no nest can
 //! exceed 65 535 bytes: [`Writer::end_nest`] refuses rather than wrap, and the batch code
 //! chunks set elements to stay well below.
+//!
+//! Everything logjail sends is an [`Emitable`]: `emit` writes it, and `buffer_len` — the one
+//! length rule — is the same `emit` run on a measuring [`Writer`] that counts instead of
+//! writing, so a length can never drift from the bytes.
 
 use super::{align4, WireError};
 
@@ -22,10 +26,25 @@ pub const NLA_TYPE_MASK: u16 = !(NLA_F_NESTED | NLA_F_NET_BYTEORDER);
 /// Largest value of an attribute's `len`.
 pub const NLA_MAX_LEN: usize = u16::MAX as usize;
 
-/// Emits attributes into `buf[..]`, tracking the write position.
+/// Emits attributes into `buf[..]`, tracking the write position; or, made by
+/// [`Writer::measuring`], only counts the bytes that would be written.
 pub struct Writer<'a> {
     buf: &'a mut [u8],
     pos: usize,
+    measure: bool,
+}
+
+/// Something that emits netlink attributes (a request body, an element).
+pub trait Emitable {
+    /// Writes the attributes at the writer's position.
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError>;
+
+    /// Bytes [`Emitable::emit`] writes (measured by running it on a counting writer).
+    fn buffer_len(&self) -> usize {
+        let mut w = Writer::measuring();
+        let _ = self.emit(&mut w);
+        w.len()
+    }
 }
 
 /// Where an open nest's header is; handed back to [`Writer::end_nest`].
@@ -34,7 +53,20 @@ pub struct Nest(usize);
 
 impl<'a> Writer<'a> {
     pub fn new(buf: &'a mut [u8]) -> Self {
-        Writer { buf, pos: 0 }
+        Writer {
+            buf,
+            pos: 0,
+            measure: false,
+        }
+    }
+
+    /// A writer without a buffer that only counts (no limit but the nest length).
+    pub fn measuring() -> Writer<'static> {
+        Writer {
+            buf: &mut [],
+            pos: 0,
+            measure: true,
+        }
     }
 
     /// Bytes written so far (always 4-byte aligned between attributes).
@@ -49,6 +81,10 @@ impl<'a> Writer<'a> {
     fn reserve(&mut self, n: usize) -> Result<usize, WireError> {
         let start = self.pos;
         let end = start.checked_add(align4(n)).ok_or(WireError::Full)?;
+        if self.measure {
+            self.pos = end;
+            return Ok(start);
+        }
         if end > self.buf.len() {
             return Err(WireError::Full);
         }
@@ -59,8 +95,10 @@ impl<'a> Writer<'a> {
 
     fn header(&mut self, at: usize, len: usize, kind: u16) -> Result<(), WireError> {
         let len = u16::try_from(len).map_err(|_| WireError::NestTooLong)?;
-        self.buf[at..at + 2].copy_from_slice(&len.to_ne_bytes());
-        self.buf[at + 2..at + 4].copy_from_slice(&kind.to_ne_bytes());
+        if !self.measure {
+            self.buf[at..at + 2].copy_from_slice(&len.to_ne_bytes());
+            self.buf[at + 2..at + 4].copy_from_slice(&kind.to_ne_bytes());
+        }
         Ok(())
     }
 
@@ -72,7 +110,9 @@ impl<'a> Writer<'a> {
         }
         let at = self.reserve(len)?;
         self.header(at, len, kind)?;
-        self.buf[at + NLA_HDRLEN..at + len].copy_from_slice(payload);
+        if !self.measure {
+            self.buf[at + NLA_HDRLEN..at + len].copy_from_slice(payload);
+        }
         Ok(())
     }
 
@@ -84,7 +124,9 @@ impl<'a> Writer<'a> {
         }
         let at = self.reserve(len)?;
         self.header(at, len, kind)?;
-        self.buf[at + NLA_HDRLEN..at + len - 1].copy_from_slice(s.as_bytes());
+        if !self.measure {
+            self.buf[at + NLA_HDRLEN..at + len - 1].copy_from_slice(s.as_bytes());
+        }
         Ok(())
     }
 
@@ -105,7 +147,9 @@ impl<'a> Writer<'a> {
     /// Opens a nest; every attribute until [`Writer::end_nest`] goes inside it.
     pub fn begin_nest(&mut self, kind: u16) -> Result<Nest, WireError> {
         let at = self.reserve(NLA_HDRLEN)?;
-        self.buf[at + 2..at + 4].copy_from_slice(&(kind | NLA_F_NESTED).to_ne_bytes());
+        if !self.measure {
+            self.buf[at + 2..at + 4].copy_from_slice(&(kind | NLA_F_NESTED).to_ne_bytes());
+        }
         Ok(Nest(at))
     }
 
@@ -113,7 +157,9 @@ impl<'a> Writer<'a> {
     pub fn end_nest(&mut self, nest: Nest) -> Result<(), WireError> {
         let len = self.pos - nest.0;
         let len = u16::try_from(len).map_err(|_| WireError::NestTooLong)?;
-        self.buf[nest.0..nest.0 + 2].copy_from_slice(&len.to_ne_bytes());
+        if !self.measure {
+            self.buf[nest.0..nest.0 + 2].copy_from_slice(&len.to_ne_bytes());
+        }
         Ok(())
     }
 

@@ -17,7 +17,7 @@
 //! [`WireError::Full`] back (with the half-written message undone) instead of growing, and
 //! room for the closing `BATCH_END` is always kept free.
 
-use super::attr::Writer;
+use super::attr::{Emitable, Writer};
 use super::header::{
     flags, nft_type, HeaderRepr, NFGENMSG_LEN, NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NLMSG_HDRLEN,
 };
@@ -97,13 +97,7 @@ impl Batch {
 
     /// Appends one nf_tables message (`NLM_F_REQUEST | NLM_F_ACK | extra`) whose attributes
     /// `body` writes; returns its sequence number. On error nothing is appended.
-    pub fn push(
-        &mut self,
-        msg: u8,
-        extra: u16,
-        family: u8,
-        body: impl FnOnce(&mut Writer<'_>) -> Result<(), WireError>,
-    ) -> Result<u32, WireError> {
+    pub fn push(&mut self, msg: u8, extra: u16, family: u8, body: &dyn Emitable) -> Result<u32, WireError> {
         let start = self.len;
         let limit = self.buf.len().saturating_sub(END_LEN);
         if start + HDRS > limit {
@@ -112,7 +106,7 @@ impl Batch {
         let seq = self.next_seq();
         let body_len = {
             let mut w = Writer::new(&mut self.buf[start + HDRS..limit]);
-            body(&mut w)?;
+            body.emit(&mut w)?;
             w.len()
         };
         let total = HDRS + body_len;
@@ -150,25 +144,27 @@ fn delimiter(kind: u16, seq: u32) -> HeaderRepr {
     }
 }
 
-/// A single non-batched request (`GETSET`, `GETTABLE`) into `buf`; returns its length.
+/// A single non-batched request (`GETSET`, `GETTABLE` with `NLM_F_ACK`, a `GETSETELEM` dump
+/// with `NLM_F_DUMP`) into `buf`; returns its length. `NLM_F_REQUEST` is always set.
 pub fn request(
     buf: &mut [u8],
     seq: u32,
     msg: u8,
+    extra: u16,
     family: u8,
-    body: impl FnOnce(&mut Writer<'_>) -> Result<(), WireError>,
+    body: &dyn Emitable,
 ) -> Result<usize, WireError> {
     if buf.len() < HDRS {
         return Err(WireError::Full);
     }
     let body_len = {
         let mut w = Writer::new(&mut buf[HDRS..]);
-        body(&mut w)?;
+        body.emit(&mut w)?;
         w.len()
     };
     let hdr = HeaderRepr {
         kind: nft_type(msg),
-        flags: flags::REQUEST | flags::ACK,
+        flags: flags::REQUEST | extra,
         seq,
         family,
         res_id: 0,
@@ -187,17 +183,11 @@ mod tests {
         let mut b = Batch::new(120);
         b.begin(100);
         let t = TableRepr { name: "logjail" };
-        assert_eq!(
-            b.push(msg_type::NEWTABLE, 0, family::INET, |w| t.emit(w)),
-            Ok(101)
-        );
-        assert_eq!(
-            b.push(msg_type::NEWTABLE, 0, family::INET, |w| t.emit(w)),
-            Ok(102)
-        );
+        assert_eq!(b.push(msg_type::NEWTABLE, 0, family::INET, &t), Ok(101));
+        assert_eq!(b.push(msg_type::NEWTABLE, 0, family::INET, &t), Ok(102));
         let before = b.remaining();
         assert_eq!(
-            b.push(msg_type::NEWTABLE, 0, family::INET, |w| t.emit(w)),
+            b.push(msg_type::NEWTABLE, 0, family::INET, &t),
             Err(WireError::Full)
         );
         assert_eq!(b.remaining(), before);

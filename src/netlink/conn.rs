@@ -7,11 +7,15 @@
 //! request's late acks) are recognised by their sequence number and dropped.
 //!
 //! [`Conn::object`] sends one `GET*` request and returns the object the kernel describes,
-//! or `None` for `ENOENT`.
+//! or `None` for `ENOENT`. [`Conn::dump`] sends one `NLM_F_DUMP` request and hands each
+//! message of the answer to the caller until `NLMSG_DONE`.
+//!
+//! The connection owns the batch it sends: [`Conn::begin`] starts it, the caller fills
+//! [`Conn::batch`], [`Conn::transact`] sends it.
 
-use super::attr::Writer;
+use super::attr::Emitable;
 use super::batch::{request, Batch};
-use super::header::{Message, Messages};
+use super::header::{flags, Message, Messages};
 use super::reply::{self, Object, Reply};
 use super::socket::Socket;
 use super::WireError;
@@ -59,6 +63,8 @@ pub struct Info {
     pub set_flags: Option<u32>,
     pub key_type: Option<u32>,
     pub key_len: Option<u32>,
+    /// The `size` the set was declared with.
+    pub size: Option<u32>,
 }
 
 impl From<&Object<'_>> for Info {
@@ -68,19 +74,22 @@ impl From<&Object<'_>> for Info {
             set_flags: o.set_flags,
             key_type: o.key_type,
             key_len: o.key_len,
+            size: o.size,
         }
     }
 }
 
-/// The request socket with its sequence counter and receive buffer.
+/// The request socket with its sequence counter, batch and receive buffer.
 pub struct Conn {
     sock: Socket,
     seq: u32,
     rx: Vec<u8>,
+    batch: Batch,
 }
 
 impl Conn {
-    pub fn open() -> Result<Conn, ConnError> {
+    /// Opens the socket; batches hold at most `batch_bytes` bytes.
+    pub fn open(batch_bytes: usize) -> Result<Conn, ConnError> {
         let sock = Socket::request().map_err(|errno| ConnError::Io {
             what: "opening the nf_tables netlink socket",
             errno,
@@ -91,16 +100,29 @@ impl Conn {
             sock,
             seq,
             rx: vec![0; RX_BUFFER],
+            batch: Batch::new(batch_bytes),
         })
     }
 
-    /// Reserves `n + 2` sequence numbers and starts `batch` with the first.
-    pub fn begin(&mut self, batch: &mut Batch) {
-        batch.begin(self.seq);
+    /// The netlink port id of the socket: events about changes made through it carry it.
+    pub fn port(&self) -> Option<u32> {
+        self.sock.port()
     }
 
-    /// Sends `batch` (already [`Conn::begin`]-ed and filled) and collects its failures.
-    pub fn transact(&mut self, batch: &mut Batch) -> Result<Vec<Failure>, ConnError> {
+    /// Starts a new batch (dropping any unsent one) and returns it to be filled.
+    pub fn begin(&mut self) -> &mut Batch {
+        self.batch.begin(self.seq);
+        &mut self.batch
+    }
+
+    /// The batch being filled.
+    pub fn batch(&mut self) -> &mut Batch {
+        &mut self.batch
+    }
+
+    /// Sends the batch (already [`Conn::begin`]-ed and filled) and collects its failures.
+    pub fn transact(&mut self) -> Result<Vec<Failure>, ConnError> {
+        let batch = &mut self.batch;
         let begin = batch.begin_seq();
         let mut pending: Vec<u32> = batch.seqs().collect();
         self.seq = batch.next_seq().wrapping_add(1);
@@ -108,7 +130,8 @@ impl Conn {
             return Ok(Vec::new());
         }
         let bytes = batch.end();
-        self.sock.send(bytes).map_err(|errno| ConnError::Io {
+        let sock = &self.sock;
+        sock.send(bytes).map_err(|errno| ConnError::Io {
             what: "sending an nf_tables batch",
             errno,
         })?;
@@ -141,16 +164,11 @@ impl Conn {
     }
 
     /// Asks for one object (`GETTABLE`/`GETSET`); `Ok(None)` when the kernel says `ENOENT`.
-    pub fn object(
-        &mut self,
-        msg: u8,
-        family: u8,
-        body: impl FnOnce(&mut Writer<'_>) -> Result<(), WireError>,
-    ) -> Result<Option<Info>, ConnError> {
+    pub fn object(&mut self, msg: u8, family: u8, body: &dyn Emitable) -> Result<Option<Info>, ConnError> {
         let seq = self.seq;
         self.seq = self.seq.wrapping_add(1);
         let mut out = [0u8; 1024];
-        let len = request(&mut out, seq, msg, family, body)?;
+        let len = request(&mut out, seq, msg, flags::ACK, family, body)?;
         self.sock.send(&out[..len]).map_err(|errno| ConnError::Io {
             what: "sending an nf_tables request",
             errno,
@@ -170,6 +188,47 @@ impl Conn {
                     Reply::Ack(a) => {
                         return Err(ConnError::Io {
                             what: "querying nf_tables",
+                            errno: Errno::from_raw(a.errno),
+                        })
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Sends one dump request and hands every message of the answer to `each` until
+    /// `NLMSG_DONE`; `Ok(false)` when the kernel says `ENOENT` (no such table or set).
+    pub fn dump(
+        &mut self,
+        msg: u8,
+        family: u8,
+        body: &dyn Emitable,
+        mut each: impl FnMut(Message<'_>) -> Result<(), WireError>,
+    ) -> Result<bool, ConnError> {
+        let seq = self.seq;
+        self.seq = self.seq.wrapping_add(1);
+        let mut out = [0u8; 1024];
+        let len = request(&mut out, seq, msg, flags::DUMP, family, body)?;
+        self.sock.send(&out[..len]).map_err(|errno| ConnError::Io {
+            what: "sending an nf_tables dump request",
+            errno,
+        })?;
+        loop {
+            let n = self.recv("waiting for an nf_tables dump")?;
+            for m in Messages::new(&self.rx[..n]) {
+                let m: Message<'_> = m?;
+                if m.seq() != seq {
+                    continue;
+                }
+                match reply::parse(m)? {
+                    Reply::Object(_) => each(m)?,
+                    Reply::Done { .. } => return Ok(true),
+                    Reply::Ack(a) if a.errno == 0 => return Ok(true),
+                    Reply::Ack(a) if a.errno == libc::ENOENT => return Ok(false),
+                    Reply::Ack(a) => {
+                        return Err(ConnError::Io {
+                            what: "listing nf_tables set elements",
                             errno: Errno::from_raw(a.errno),
                         })
                     }

@@ -13,7 +13,7 @@
 //!
 //! and `ip6 saddr @logjail_v6 drop` the same with `0x0a`, `16b @ network header + 8`.
 
-use super::attr::Writer;
+use super::attr::{Emitable, Writer};
 use super::WireError;
 
 /// `NFTA_RULE_*`, `NFTA_LIST_ELEM`, `NFTA_EXPR_*`.
@@ -136,8 +136,10 @@ impl<'a> RuleRepr<'a> {
             Expr::Drop,
         ]
     }
+}
 
-    pub fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+impl Emitable for RuleRepr<'_> {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
         w.str(rule_attr::TABLE, self.table)?;
         w.str(rule_attr::CHAIN, self.chain)?;
         let list = w.begin_nest(rule_attr::EXPRESSIONS)?;

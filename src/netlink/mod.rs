@@ -6,17 +6,21 @@
 //!   headers) and the 4-byte `nfgenmsg` (family, version, big-endian `res_id`).
 //! * [`attr`] — netlink attributes: a [`attr::Writer`] that emits into a `&mut [u8]` and
 //!   refuses to let a nest grow past 65 535 bytes (an attribute's length is a `u16`), and a
-//!   checked iterator over received attributes. Attribute headers are host-endian; the
+//!   checked iterator over received attributes; [`attr::Emitable`] — `emit` and `buffer_len`,
+//!   the one length rule, measured by running `emit` on a counting writer. Attribute headers are host-endian; the
 //!   payloads nf_tables defines (`u32`, `u64`, addresses) are big-endian and written so.
 //! * [`msg`] — the nf_tables requests logjail sends, each a `Repr` with `emit`: tables,
 //!   chains, rules (payload load, `meta nfproto`, `cmp`, `lookup`, `immediate` verdict), sets,
 //!   set elements (with kernel timeouts, and interval start/end pairs for IPv6 prefixes).
 //! * [`batch`] — an nfnetlink batch: `NFNL_MSG_BATCH_BEGIN`, messages with consecutive
 //!   sequence numbers and `NLM_F_ACK`, `NFNL_MSG_BATCH_END`, in one fixed-size buffer.
+//! * [`elems`] — the elements a `GETSETELEM` dump lists, paired into hosts (IPv6 prefixes are
+//!   start and end elements).
 //! * [`reply`] — what comes back: acks and errors (`nlmsgerr`, matched by sequence number),
 //!   set and table descriptions from `GET*` requests, and the multicast events `nft monitor`
 //!   shows.
-//! * [`conn`] — a batch out, every ack back, matched by sequence number; `GET*` requests.
+//! * [`conn`] — owns the batch: a batch out, every ack back, matched by sequence number;
+//!   `GET*` requests and `NLM_F_DUMP` dumps.
 //! * [`socket`] — the only part that touches the OS.
 //!
 //! Nothing but `socket` (and `conn`, through it) performs I/O; every other function takes bytes and returns values,
@@ -25,10 +29,12 @@
 pub mod attr;
 pub mod batch;
 pub mod conn;
+pub mod elems;
 pub mod expr;
 pub mod header;
 pub mod msg;
 pub mod reply;
+pub mod route;
 pub mod socket;
 #[cfg(test)]
 pub(crate) mod vectors;
@@ -78,6 +84,7 @@ pub mod msg_type {
     pub const GETSET: u8 = 10;
     pub const DELSET: u8 = 11;
     pub const NEWSETELEM: u8 = 12;
+    pub const GETSETELEM: u8 = 13;
     pub const DELSETELEM: u8 = 14;
     pub const NEWGEN: u8 = 15;
     pub const DESTROYTABLE: u8 = 26;

@@ -10,7 +10,7 @@
 //! range. A start without its end would make the range run to the top of the address space,
 //! so the only element ever sent without an end is one whose range already ends there.
 
-use super::attr::Writer;
+use super::attr::{Emitable, Writer};
 use super::WireError;
 use crate::addr::Host;
 
@@ -41,6 +41,9 @@ pub mod set_attr {
     pub const KEY_TYPE: u16 = 4;
     pub const KEY_LEN: u16 = 5;
     pub const ID: u16 = 10;
+    /// `NFTA_SET_DESC` and its `NFTA_SET_DESC_SIZE` (the `size` a set was declared with).
+    pub const DESC: u16 = 9;
+    pub const DESC_SIZE: u16 = 1;
     pub const USERDATA: u16 = 13;
     pub const HANDLE: u16 = 16;
     pub const F_INTERVAL: u32 = 0x4;
@@ -73,8 +76,8 @@ pub struct TableRepr<'a> {
     pub name: &'a str,
 }
 
-impl TableRepr<'_> {
-    pub fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+impl Emitable for TableRepr<'_> {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
         w.str(table_attr::NAME, self.name)?;
         w.be32(table_attr::FLAGS, 0)
     }
@@ -93,8 +96,8 @@ pub const HOOK_PREROUTING: u32 = 0;
 pub const HOOK_INPUT: u32 = 1;
 const NF_ACCEPT: u32 = 1;
 
-impl ChainRepr<'_> {
-    pub fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+impl Emitable for ChainRepr<'_> {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
         w.str(chain_attr::TABLE, self.table)?;
         w.str(chain_attr::NAME, self.name)?;
         w.str(chain_attr::TYPE, "filter")?;
@@ -124,8 +127,10 @@ impl SetRepr<'_> {
             set_attr::F_TIMEOUT
         }
     }
+}
 
-    pub fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+impl Emitable for SetRepr<'_> {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
         w.str(set_attr::TABLE, self.table)?;
         w.str(set_attr::NAME, self.name)?;
         w.be32(set_attr::FLAGS, Self::flags(self.v6))?;
@@ -152,8 +157,8 @@ pub struct LookupRepr<'a> {
     pub set: Option<&'a str>,
 }
 
-impl LookupRepr<'_> {
-    pub fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+impl Emitable for LookupRepr<'_> {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
         match self.set {
             Some(set) => {
                 w.str(set_attr::TABLE, self.table)?;
@@ -161,6 +166,20 @@ impl LookupRepr<'_> {
             }
             None => w.str(table_attr::NAME, self.table),
         }
+    }
+}
+
+/// A whole set's elements: the body of a `GETSETELEM` dump request and of a flush
+/// (`DELSETELEM` without an elements list). Attribute order follows `nft`: set, then table.
+pub struct SetRef<'a> {
+    pub table: &'a str,
+    pub set: &'a str,
+}
+
+impl Emitable for SetRef<'_> {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+        w.str(elem_attr::LIST_SET, self.set)?;
+        w.str(elem_attr::LIST_TABLE, self.table)
     }
 }
 
@@ -172,16 +191,6 @@ pub struct Element {
 }
 
 impl Element {
-    /// Bytes this element adds inside `NFTA_SET_ELEM_LIST_ELEMENTS`.
-    pub fn wire_len(&self) -> usize {
-        match self.host {
-            // elem(4) + [timeout(12)] + key(4) + value(4+4)
-            Host::V4(_) => 16 + if self.timeout_ms.is_some() { 12 } else { 0 },
-            // start: elem + [timeout] + key(4) + value(4+16); end: elem + flags(8) + key(24)
-            Host::V6(..) => 28 + if self.timeout_ms.is_some() { 12 } else { 0 } + 36,
-        }
-    }
-
     fn key_bytes(ip: core::net::IpAddr) -> ([u8; 16], usize) {
         let mut k = [0u8; 16];
         match ip {
@@ -203,7 +212,7 @@ impl Element {
     }
 
     /// Writes the element nest(s); `with_timeout` is false for deletions.
-    pub fn emit(&self, w: &mut Writer<'_>, with_timeout: bool) -> Result<(), WireError> {
+    pub fn emit_as(&self, w: &mut Writer<'_>, with_timeout: bool) -> Result<(), WireError> {
         let (start, len) = Self::key_bytes(self.host.ip());
         let n = w.begin_nest(elem_attr::LIST_ELEM)?;
         if let (true, Some(ms)) = (with_timeout, self.timeout_ms) {
@@ -228,6 +237,14 @@ impl Element {
     }
 }
 
+/// As added (with its timeout): what it adds inside `NFTA_SET_ELEM_LIST_ELEMENTS`, so its
+/// [`Emitable::buffer_len`] bounds both an addition and a deletion.
+impl Emitable for Element {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+        self.emit_as(w, true)
+    }
+}
+
 /// `NEWSETELEM`/`DELSETELEM` body: elements of one set.
 pub struct ElemsRepr<'a> {
     pub table: &'a str,
@@ -239,8 +256,8 @@ pub struct ElemsRepr<'a> {
     pub add: bool,
 }
 
-impl ElemsRepr<'_> {
-    pub fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
+impl Emitable for ElemsRepr<'_> {
+    fn emit(&self, w: &mut Writer<'_>) -> Result<(), WireError> {
         w.str(elem_attr::LIST_TABLE, self.table)?;
         w.str(elem_attr::LIST_SET, self.set)?;
         if let Some(id) = self.set_id {
@@ -248,7 +265,7 @@ impl ElemsRepr<'_> {
         }
         let n = w.begin_nest(elem_attr::LIST_ELEMENTS)?;
         for e in self.elems {
-            e.emit(w, self.add)?;
+            e.emit_as(w, self.add)?;
         }
         w.end_nest(n)
     }

@@ -20,7 +20,7 @@
 
 use super::attr::{Attr, Attrs};
 use super::header::{flags, u32_ne, Message, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, NLMSG_OVERRUN};
-use super::msg::{set_attr, table_attr};
+use super::msg::{elem_attr, set_attr, table_attr};
 use super::{align4, msg_type, WireError, NFNL_SUBSYS_NFTABLES};
 
 /// `NLMSGERR_ATTR_*`.
@@ -59,14 +59,18 @@ pub struct Object<'a> {
     pub msg: u8,
     pub family: u8,
     pub seq: u32,
+    /// Port id of the socket whose change this is (events), or of the receiver (replies).
+    pub pid: u32,
     /// The table the object is in (the table's own name for table messages).
     pub table: &'a [u8],
-    /// The set's name for set messages.
+    /// The set's name for set and set element messages.
     pub set: Option<&'a [u8]>,
     pub handle: Option<u64>,
     pub set_flags: Option<u32>,
     pub key_type: Option<u32>,
     pub key_len: Option<u32>,
+    /// The `size` a set was declared with (`NFTA_SET_DESC_SIZE`).
+    pub size: Option<u32>,
 }
 
 /// Classifies one message.
@@ -122,12 +126,14 @@ fn parse_object(m: Message<'_>) -> Result<Object<'_>, WireError> {
         msg,
         family,
         seq: m.seq(),
+        pid: m.pid(),
         table: b"",
         set: None,
         handle: None,
         set_flags: None,
         key_type: None,
         key_len: None,
+        size: None,
     };
     let is_table = matches!(
         msg,
@@ -137,6 +143,7 @@ fn parse_object(m: Message<'_>) -> Result<Object<'_>, WireError> {
         msg,
         msg_type::NEWSET | msg_type::DELSET | msg_type::GETSET | msg_type::DESTROYSET
     );
+    let is_elems = matches!(msg, msg_type::NEWSETELEM | msg_type::DELSETELEM);
     for a in Attrs::new(m.nft_attrs()) {
         let a: Attr<'_> = a?;
         match (a.kind, is_table, is_set) {
@@ -149,6 +156,10 @@ fn parse_object(m: Message<'_>) -> Result<Object<'_>, WireError> {
             (set_attr::FLAGS, _, true) => o.set_flags = a.be32().ok(),
             (set_attr::KEY_TYPE, _, true) => o.key_type = a.be32().ok(),
             (set_attr::KEY_LEN, _, true) => o.key_len = a.be32().ok(),
+            (set_attr::DESC, _, true) => {
+                o.size = a.nested().find(set_attr::DESC_SIZE).and_then(|s| s.be32().ok())
+            }
+            (elem_attr::LIST_SET, false, false) if is_elems => o.set = Some(a.str()),
             _ => {}
         }
     }
@@ -228,6 +239,40 @@ mod tests {
             (Some(0x10), Some(7), Some(4))
         );
         assert!(o.handle.is_some());
+        assert_eq!(o.size, None, "declared without a size");
+    }
+
+    #[test]
+    fn parses_captured_set_full_error() {
+        let bytes = vectors::host(&vectors::load("err_enfile_newsetelem"));
+        match parse(Message::new_checked(&bytes).unwrap()).unwrap() {
+            Reply::Ack(a) => assert_eq!(
+                (a.seq, a.errno, a.text, a.offset),
+                (1_796_234_859, libc::ENFILE, None, Some(0x30))
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_the_declared_size_of_a_set() {
+        let bytes = vectors::host(&vectors::load("reply_getset_size2"));
+        let Reply::Object(o) = parse(Message::new_checked(&bytes).unwrap()).unwrap() else {
+            panic!()
+        };
+        assert_eq!((o.set, o.size), (Some(&b"logjail_v4"[..]), Some(2)));
+    }
+
+    #[test]
+    fn names_the_set_of_element_messages() {
+        let bytes = vectors::host(&vectors::load("reply_dump_v4"));
+        let Reply::Object(o) = parse(Message::new_checked(&bytes).unwrap()).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (o.msg, o.table, o.set),
+            (msg_type::NEWSETELEM, &b"fw4"[..], Some(&b"logjail_v4"[..]))
+        );
     }
 
     #[test]
@@ -246,6 +291,10 @@ mod tests {
             "ack_newsetelem",
             "reply_getset_v4",
             "event_table_created",
+            "reply_getset_size2",
+            "reply_dump_v6",
+            "event_set_recreated",
+            "err_enfile_newsetelem",
         ];
         let mut x: u32 = 0x2545_f491;
         for name in names {

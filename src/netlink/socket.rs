@@ -13,8 +13,8 @@
 
 use nix::errno::Errno;
 use nix::sys::socket::{
-    bind, recv, sendto, setsockopt, socket, sockopt, AddressFamily, MsgFlags, NetlinkAddr, SockFlag,
-    SockProtocol, SockType,
+    bind, getsockname, recv, sendto, setsockopt, socket, sockopt, AddressFamily, MsgFlags, NetlinkAddr,
+    SockFlag, SockProtocol, SockType,
 };
 use nix::sys::time::TimeVal;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -72,6 +72,13 @@ impl Socket {
             return Err(Errno::EMSGSIZE);
         }
         Ok(n)
+    }
+
+    /// The port id the kernel gave the socket (`getsockname`).
+    pub fn port(&self) -> Option<u32> {
+        getsockname::<NetlinkAddr>(self.fd.as_raw_fd())
+            .ok()
+            .map(|a| a.pid())
     }
 
     pub fn fd(&self) -> BorrowedFd<'_> {

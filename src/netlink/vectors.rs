@@ -96,7 +96,8 @@ fn convert_message(le: &[u8], out: &mut [u8], at: usize, len: usize) {
 
 /// Which attributes are nests. Requests mark theirs with `NLA_F_NESTED`; the kernel does not,
 /// so for element messages the nesting is spelled out: the elements list (3), each element,
-/// and an element's key (1), data (2) and key end (10).
+/// and an element's key (1), data (2) and key end (10); for set messages, the set's
+/// description (9, `NFTA_SET_DESC`), which the kernel sends without the flag.
 #[derive(Clone, Copy)]
 enum Schema {
     Flagged { set_udata: bool },
@@ -107,6 +108,9 @@ impl Schema {
     fn nested(self, kind: u16) -> Option<Schema> {
         match self {
             Schema::Flagged { .. } if kind & NLA_F_NESTED != 0 => Some(Schema::Flagged { set_udata: false }),
+            Schema::Flagged { set_udata: true } if kind == super::msg::set_attr::DESC => {
+                Some(Schema::Flagged { set_udata: false })
+            }
             Schema::Flagged { .. } => None,
             Schema::SetElems(0) if kind & !NLA_F_NESTED == 3 => Some(Schema::SetElems(1)),
             Schema::SetElems(1) => Some(Schema::SetElems(2)),

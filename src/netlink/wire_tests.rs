@@ -5,7 +5,7 @@
 //! not, so the expected bytes get `NLM_F_ACK` added to the nf_tables message's flags; all
 //! header fields go through [`vectors::host`] so the comparison holds on big-endian hosts.
 
-use super::attr::{Attr, Attrs};
+use super::attr::{Attr, Attrs, Emitable};
 use super::batch::Batch;
 use super::expr::RuleRepr;
 use super::header::{flags, Message, NLMSG_HDRLEN};
@@ -27,11 +27,7 @@ fn expected(name: &str) -> Vec<u8> {
     vectors::host(&le)
 }
 
-fn batch(
-    msg: u8,
-    extra: u16,
-    body: impl FnOnce(&mut super::attr::Writer<'_>) -> Result<(), super::WireError>,
-) -> Vec<u8> {
+fn batch(msg: u8, extra: u16, body: &dyn Emitable) -> Vec<u8> {
     let mut b = Batch::new(4096);
     b.begin(0);
     assert_eq!(b.push(msg, extra, family::INET, body), Ok(1));
@@ -54,7 +50,7 @@ fn new_sets() {
             v6,
             id,
         };
-        let got = batch(msg_type::NEWSET, flags::CREATE, |w| r.emit(w));
+        let got = batch(msg_type::NEWSET, flags::CREATE, &r);
         assert_eq!(got, expected(name), "{name}");
     }
 }
@@ -77,7 +73,7 @@ fn add_v4_element_with_timeout_and_permanent() {
             elems: &elems,
             add: true,
         };
-        let got = batch(msg_type::NEWSETELEM, flags::CREATE, |w| r.emit(w));
+        let got = batch(msg_type::NEWSETELEM, flags::CREATE, &r);
         assert_eq!(got, expected(name), "{name}");
     }
 }
@@ -95,7 +91,7 @@ fn delete_v4_element() {
         elems: &elems,
         add: false,
     };
-    assert_eq!(batch(msg_type::DELSETELEM, 0, |w| r.emit(w)), expected("del_v4"));
+    assert_eq!(batch(msg_type::DELSETELEM, 0, &r), expected("del_v4"));
 }
 
 /// The element nests of the one nf_tables message in a batch, and the bytes before them.
@@ -128,7 +124,7 @@ fn add_v6_prefix_is_start_and_end_element() {
         elems: &elems,
         add: true,
     };
-    let got = batch(msg_type::NEWSETELEM, flags::CREATE, |w| r.emit(w));
+    let got = batch(msg_type::NEWSETELEM, flags::CREATE, &r);
     let (got_head, got_elems) = elements(&got);
     let (want_head, want_elems) = elements(&expected("add_v6_interval"));
     assert_eq!(got_head, want_head);
@@ -151,7 +147,7 @@ fn delete_v6_prefix_sends_start_and_end() {
         elems: &elems,
         add: false,
     };
-    let got = batch(msg_type::DELSETELEM, 0, |w| r.emit(w));
+    let got = batch(msg_type::DELSETELEM, 0, &r);
     let (got_head, got_elems) = elements(&got);
     let (want_head, want_elems) = elements(&expected("del_v6_interval"));
     assert_eq!(got_head, want_head);
@@ -164,17 +160,14 @@ fn delete_v6_prefix_sends_start_and_end() {
 #[test]
 fn standalone_table_chain_rules() {
     let t = TableRepr { name: "logjail" };
-    assert_eq!(batch(msg_type::NEWTABLE, 0, |w| t.emit(w)), expected("newtable"));
+    assert_eq!(batch(msg_type::NEWTABLE, 0, &t), expected("newtable"));
     let c = ChainRepr {
         table: "logjail",
         name: "prerouting",
         hooknum: HOOK_PREROUTING,
         priority: -150,
     };
-    assert_eq!(
-        batch(msg_type::NEWCHAIN, flags::CREATE, |w| c.emit(w)),
-        expected("newchain")
-    );
+    assert_eq!(batch(msg_type::NEWCHAIN, flags::CREATE, &c), expected("newchain"));
     for (name, set, id, v6) in [
         ("newrule_v4", "logjail_v4", 1, false),
         ("newrule_v6", "logjail_v6", 2, true),
@@ -185,35 +178,106 @@ fn standalone_table_chain_rules() {
             chain: "prerouting",
             exprs: &exprs,
         };
-        let got = batch(msg_type::NEWRULE, flags::CREATE | flags::APPEND, |w| r.emit(w));
+        let got = batch(msg_type::NEWRULE, flags::CREATE | flags::APPEND, &r);
         assert_eq!(got, expected(name), "{name}");
     }
 }
 
+/// The measured length is what the real writer writes, for every kind of body.
+fn measured_is_written(body: &dyn Emitable) -> usize {
+    let mut buf = [0u8; 1024];
+    let mut w = super::attr::Writer::new(&mut buf);
+    body.emit(&mut w).unwrap();
+    assert_eq!(w.len(), body.buffer_len());
+    w.len()
+}
+
 #[test]
-fn element_wire_len_is_exact() {
-    for (addr, t) in [
-        ("203.0.113.9", Some(1)),
-        ("203.0.113.9", None),
-        ("2001:db8::1", Some(1)),
-        ("2001:db8::1", None),
+fn buffer_len_is_exact() {
+    // elem(4) + [timeout(12)] + key(4 + 4 + 4|16); a v6 prefix adds an end element (36).
+    for (addr, t, want) in [
+        ("203.0.113.9", Some(1), 28),
+        ("203.0.113.9", None, 16),
+        ("2001:db8::1", Some(1), 76),
+        ("2001:db8::1", None, 64),
     ] {
         let e = Element {
             host: host(addr),
             timeout_ms: t,
         };
-        let mut buf = [0u8; 256];
-        let mut w = super::attr::Writer::new(&mut buf);
-        e.emit(&mut w, true).unwrap();
-        assert_eq!(w.len(), e.wire_len(), "{addr} {t:?}");
+        assert_eq!(measured_is_written(&e), want, "{addr} {t:?}");
     }
     // The top /64 reaches ff..ff: no end element, and no wrap to ::.
     let top = Element {
         host: host("ffff:ffff:ffff:ffff::1"),
         timeout_ms: None,
     };
-    let mut buf = [0u8; 256];
-    let mut w = super::attr::Writer::new(&mut buf);
-    top.emit(&mut w, true).unwrap();
-    assert_eq!(w.len(), 28);
+    assert_eq!(measured_is_written(&top), 28);
+    let elems = [top, top];
+    let exprs = RuleRepr::saddr_drop("logjail_v4", 1, false);
+    let bodies: [&dyn Emitable; 6] = [
+        &TableRepr { name: "fw4" },
+        &SetRepr {
+            table: "fw4",
+            name: "logjail_v6",
+            v6: true,
+            id: 2,
+        },
+        &ChainRepr {
+            table: "logjail",
+            name: "prerouting",
+            hooknum: HOOK_PREROUTING,
+            priority: -150,
+        },
+        &RuleRepr {
+            table: "logjail",
+            chain: "prerouting",
+            exprs: &exprs,
+        },
+        &ElemsRepr {
+            table: "fw4",
+            set: "logjail_v6",
+            set_id: None,
+            elems: &elems,
+            add: true,
+        },
+        &super::msg::SetRef {
+            table: "fw4",
+            set: "logjail_v4",
+        },
+    ];
+    for b in bodies {
+        assert!(measured_is_written(b) > 0);
+    }
+}
+
+#[test]
+fn dump_request_for_set_elements() {
+    use super::batch::request;
+    use super::msg::SetRef;
+    for (name, set) in [("dump_v4", "logjail_v4"), ("dump_v6", "logjail_v6")] {
+        let body = SetRef { table: "fw4", set };
+        let mut buf = [0u8; 256];
+        let n = request(
+            &mut buf,
+            0,
+            msg_type::GETSETELEM,
+            flags::DUMP,
+            family::INET,
+            &body,
+        )
+        .unwrap();
+        assert_eq!(&buf[..n], &vectors::host(&vectors::load(name))[..], "{name}");
+    }
+}
+
+#[test]
+fn flush_is_delsetelem_without_elements() {
+    use super::msg::SetRef;
+    let body = SetRef {
+        table: "fw4",
+        set: "logjail_v4",
+    };
+    let got = batch(msg_type::DELSETELEM, 0, &body);
+    assert_eq!(got, expected("flush_v4"));
 }

@@ -96,9 +96,8 @@ impl Command {
             Drain::Eof => None,
             Drain::Failed(e) => Some(e),
         };
-        if let Some(last) = lines.finish() {
-            sink(last);
-        }
+        // A last line without newline: the command may have died in the middle of it.
+        lines.abandon();
         if let Some(e) = why {
             log::warn!("command '{}': reading its output: {e}", self.command);
         }

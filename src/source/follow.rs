@@ -14,9 +14,9 @@
 //! * the same file, shorter than what was read: truncated in place (`copytruncate`); read again
 //!   from offset 0;
 //! * another file (device/inode changed: `mv log log.1` and a new `log`): the old file is
-//!   drained to its end first, its last unterminated line delivered, then the new one is read
-//!   from its start — no line is read twice or lost if the writer has moved to the new file
-//!   when the rotation is seen;
+//!   drained to its end first (a last line without newline is dropped as unfinished), then the
+//!   new one is read from its start — no line is read twice or lost if the writer has moved to
+//!   the new file when the rotation is seen;
 //! * nothing: the file was moved away or deleted; keep reading the old one until a new one
 //!   appears.
 //!
@@ -159,9 +159,7 @@ impl Follow {
                 if !self.drain_open(lines, sink, bytes) {
                     return;
                 }
-                if let Some(last) = lines.finish() {
-                    sink(last);
-                }
+                lines.abandon();
                 log::info!(
                     "log file {} was replaced; reading the new one",
                     self.path.display()
@@ -172,10 +170,7 @@ impl Follow {
                     return;
                 }
             } else if truncated {
-                if let Some(last) = lines.finish() {
-                    sink(last);
-                }
-                lines.reset();
+                lines.abandon();
                 log::info!(
                     "log file {} was truncated; reading it from the start",
                     self.path.display()

@@ -42,8 +42,9 @@
 //! * [`Source::read`] reads what is there without blocking (the pipe is non-blocking; stdin is
 //!   polled with a zero timeout before each read, so its shared flags are left alone; files
 //!   stop at their end), at most [`Options::read_budget`] buffers per call so one flood does
-//!   not starve the rest, and hands each complete line, at most [`lines::MAX_LINE`] bytes, to
-//!   the sink. Call it for every source after every wake-up.
+//!   not starve the rest, and hands each complete line, at most [`crate::bytes::MAX_LINE`]
+//!   bytes, to the sink; lines that are not whole are not handed out (see [`lines`]). Call it
+//!   for every source after every wake-up.
 //! * [`Source::tick`] reaps and restarts commands; call it at least once a second.
 //!   [`Source::next_deadline_ms`] is when the source next needs `read`/`tick` without a
 //!   readable fd: a restart, a reap check, the next file poll ([`Options::file_poll_ms`],
@@ -152,8 +153,9 @@ pub enum Status {
 pub struct Stats {
     /// Lines handed to the sink.
     pub lines: u64,
-    /// Of those, lines longer than [`lines::MAX_LINE`] that were cut.
-    pub cut: u64,
+    /// Lines not handed out because they were not whole: longer than
+    /// [`crate::bytes::MAX_LINE`], with a NUL byte, or unfinished (see [`lines`]).
+    pub ignored: u64,
     /// Command restarts, or file reopenings (truncation, rotation).
     pub restarts: u64,
     /// Bytes read.
@@ -291,7 +293,7 @@ impl Source {
     pub fn stats(&self) -> Stats {
         Stats {
             lines: self.lines.lines,
-            cut: self.lines.cut,
+            ignored: self.lines.ignored,
             restarts: match &self.kind {
                 Kind::Command(c) => c.restarts,
                 Kind::Stdin(_) => 0,

@@ -231,7 +231,7 @@ fn any_run<'t>(min: usize, rest: &[Node], cx: &mut Cx<'t>, pos: usize, k: &mut C
     let bytes = cx.text.as_bytes();
     let floor = pos + min;
     let tail = bytes.get(pos..).unwrap_or_default();
-    let mut end = pos + crate::source::lines::memchr(b'\n', tail).unwrap_or(tail.len());
+    let mut end = pos + crate::bytes::memchr(b'\n', tail).unwrap_or(tail.len());
     if let Some(Node::Lit(l)) = rest.first() {
         if let Some(&b) = l.first().filter(|b| b.is_ascii()) {
             loop {

@@ -19,11 +19,11 @@
 //!
 //! Removing an element that is already gone (expired) is not an error.
 
-use super::{shown, Nft, BATCH_MESSAGES, ELEMS_NEST_BYTES};
+use super::{shown, Nft, Refusal, BATCH_MESSAGES, ELEMS_NEST_BYTES};
 use crate::firewall::Error;
-use crate::netlink::attr::Writer;
+use crate::netlink::attr::Emitable;
 use crate::netlink::header::flags;
-use crate::netlink::msg::{elem_attr, Element, ElemsRepr};
+use crate::netlink::msg::{Element, ElemsRepr, SetRef};
 use crate::netlink::{msg_type, WireError};
 
 /// Elements per round-3 batch: each present one costs a delete message of its own.
@@ -49,8 +49,12 @@ fn set_level(errno: i32) -> bool {
 fn next_chunk(elems: &[Element], from: usize) -> usize {
     let mut bytes = 0;
     let mut k = from;
-    while k < elems.len() && (k == from || bytes + elems[k].wire_len() <= ELEMS_NEST_BYTES) {
-        bytes += elems[k].wire_len();
+    while k < elems.len() {
+        let n = elems[k].buffer_len();
+        if k > from && bytes + n > ELEMS_NEST_BYTES {
+            break;
+        }
+        bytes += n;
         k += 1;
     }
     k
@@ -66,48 +70,21 @@ impl Nft {
             elems,
             add: msg == msg_type::NEWSETELEM,
         };
-        self.batch.push(msg, extra, self.family, |w| r.emit(w))
-    }
-
-    fn set_error(&self, v6: bool, errno: i32, doing: &str) -> Error {
-        let set = self.set_name(v6);
-        let what = match errno {
-            libc::ENOENT => format!("set {set} not found in {}", self.table_words()),
-            libc::EPERM => format!(
-                "{doing} set {set} in {}: not permitted (needs CAP_NET_ADMIN)",
-                self.table_words()
-            ),
-            _ => format!("{doing} set {set} in {}", self.table_words()),
-        };
-        Error::Kernel { what, errno }
-    }
-
-    fn element_error(&self, v6: bool, e: &Element, errno: i32) -> Error {
-        let set = self.set_name(v6);
-        let why = match errno {
-            libc::EINVAL if e.timeout_ms.is_some() => " (does the set have `flags timeout`?)",
-            libc::ENOTEMPTY | libc::EEXIST => " (it overlaps an element already in the set)",
-            _ => "",
-        };
-        Error::Kernel {
-            what: format!(
-                "adding {} to set {set} in {}{why}",
-                shown(&e.host),
-                self.table_words()
-            ),
-            errno,
-        }
+        self.conn.batch().push(msg, extra, self.family, &r)
     }
 
     /// Adds (or refreshes) `elems` in the v4 or v6 set.
-    pub(super) fn add(&mut self, v6: bool, elems: &[Element]) -> Result<(), Error> {
+    /// Returns the elements the kernel refused, with its reasons; `Err` when the set itself
+    /// failed (missing, not permitted), in which case nothing of that chunk was added.
+    pub(super) fn add(&mut self, v6: bool, elems: &[Element]) -> Result<Vec<Refusal>, Error> {
         let mut first_err = None;
+        let mut refused = Vec::new();
         let mut i = 0;
         while i < elems.len() {
             // Round 1: bulk, exclusive.
-            self.conn.begin(&mut self.batch);
+            self.conn.begin();
             let mut j = i;
-            while j < elems.len() && self.batch.messages() < BATCH_MESSAGES {
+            while j < elems.len() && self.conn.batch().messages() < BATCH_MESSAGES {
                 let k = next_chunk(elems, j);
                 match self.push_elems(
                     msg_type::NEWSETELEM,
@@ -120,32 +97,45 @@ impl Nft {
                     Err(e) => return Err(Error::Protocol { what: e.to_string() }),
                 }
             }
-            let failures = self.conn.transact(&mut self.batch).map_err(super::conn_error)?;
+            let failures = self.conn.transact().map_err(super::conn_error)?;
             if let Some(f) = failures.iter().find(|f| set_level(f.errno)) {
                 self.lost |= f.errno == libc::ENOENT;
                 return Err(self.set_error(v6, f.errno, "adding to"));
             }
             if !failures.is_empty() {
-                if let Err(e) = self.refresh(v6, &elems[i..j]) {
-                    first_err.get_or_insert(e);
+                match self.refresh(v6, &elems[i..j]) {
+                    Ok(r) => refused.extend(r),
+                    Err(e) => {
+                        first_err.get_or_insert(e);
+                    }
                 }
             }
             i = j;
         }
-        first_err.map_or(Ok(()), Err)
+        first_err.map_or(Ok(refused), Err)
     }
 
     /// Rounds 2 to 4 for one chunk.
-    fn refresh(&mut self, v6: bool, elems: &[Element]) -> Result<(), Error> {
+    fn refresh(&mut self, v6: bool, elems: &[Element]) -> Result<Vec<Refusal>, Error> {
         let done = self.replace_all(v6, elems)?;
         let elems = &elems[done..];
         if elems.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let mut states = self.classify(v6, elems)?;
         let mut done = vec![false; elems.len()];
-        for _ in 0..elems.len() / REPLACE_GROUP + 3 {
-            let misses = self.replace(v6, elems, &states, &mut done)?;
+        // Each group can fail once for a miss and once for a full set before it lands.
+        for _ in 0..2 * (elems.len() / REPLACE_GROUP) + 3 {
+            let (misses, full) = self.replace(v6, elems, &states, &mut done)?;
+            if !full.is_empty() {
+                // Round 3 ran against the set as it was; earlier groups have filled it since.
+                let sub: Vec<Element> = full.iter().map(|&i| elems[i]).collect();
+                let again = self.classify(v6, &sub)?;
+                for (&i, s) in full.iter().zip(again) {
+                    states[i] = s;
+                }
+                continue;
+            }
             if misses.is_empty()
                 && done
                     .iter()
@@ -166,18 +156,17 @@ impl Nft {
                 };
             }
         }
-        let mut first_bad = None;
-        for ((e, s), d) in elems.iter().zip(&states).zip(&done) {
-            let errno = match *s {
-                State::Bad(errno) => errno,
-                _ if !d => libc::EAGAIN,
-                _ => continue,
-            };
-            let err = self.element_error(v6, e, errno);
-            log::warn!("{err}");
-            first_bad.get_or_insert(err);
-        }
-        first_bad.map_or(Ok(()), Err)
+        let bad: Vec<(&Element, i32)> = elems
+            .iter()
+            .zip(&states)
+            .zip(&done)
+            .filter_map(|((e, s), d)| match *s {
+                State::Bad(errno) => Some((e, errno)),
+                _ if !d => Some((e, libc::EAGAIN)),
+                _ => None,
+            })
+            .collect();
+        Ok(self.refusals(v6, &bad))
     }
 
     /// Round 2: delete and re-add every element, batch by batch; returns how many leading
@@ -185,28 +174,22 @@ impl Nft {
     fn replace_all(&mut self, v6: bool, elems: &[Element]) -> Result<usize, Error> {
         let mut i = 0;
         while i < elems.len() {
-            self.conn.begin(&mut self.batch);
+            self.conn.begin();
             let start = i;
-            while i < elems.len() && self.batch.messages() + 2 <= BATCH_MESSAGES {
+            while i < elems.len() && self.conn.batch().messages() + 2 <= BATCH_MESSAGES {
                 let k = next_chunk(elems, i);
-                let mark = self.batch.mark();
+                let mark = self.conn.batch().mark();
                 let pushed = self.push_elems(msg_type::DELSETELEM, 0, v6, &elems[i..k]).is_ok()
                     && self
                         .push_elems(msg_type::NEWSETELEM, flags::CREATE, v6, &elems[i..k])
                         .is_ok();
                 if !pushed {
-                    self.batch.rewind(mark);
+                    self.conn.batch().rewind(mark);
                     break;
                 }
                 i = k;
             }
-            if i == start
-                || !self
-                    .conn
-                    .transact(&mut self.batch)
-                    .map_err(super::conn_error)?
-                    .is_empty()
-            {
+            if i == start || !self.conn.transact().map_err(super::conn_error)?.is_empty() {
                 return Ok(start);
             }
         }
@@ -218,9 +201,9 @@ impl Nft {
         let mut states = vec![State::New; elems.len()];
         let mut i = 0;
         while i < elems.len() {
-            self.conn.begin(&mut self.batch);
+            self.conn.begin();
             let mut seqs: Vec<(u32, usize)> = Vec::new();
-            while i < elems.len() && self.batch.messages() < BATCH_MESSAGES {
+            while i < elems.len() && self.conn.batch().messages() < BATCH_MESSAGES {
                 match self.push_elems(
                     msg_type::NEWSETELEM,
                     flags::CREATE | flags::EXCL,
@@ -233,7 +216,7 @@ impl Nft {
                 }
                 i += 1;
             }
-            for f in self.conn.transact(&mut self.batch).map_err(super::conn_error)? {
+            for f in self.conn.transact().map_err(super::conn_error)? {
                 if set_level(f.errno) {
                     return Err(self.set_error(v6, f.errno, "adding to"));
                 }
@@ -250,20 +233,21 @@ impl Nft {
     }
 
     /// Round 4: per group, delete each present element (one message each, so a miss is
-    /// attributed) and add the group. Returns the present elements that could not be deleted;
-    /// their group was rolled back and stays not `done`.
+    /// attributed) and add the group. Returns the present elements that could not be deleted,
+    /// or the group that did not fit the set (`ENFILE`: round 3 saw the set before earlier
+    /// groups filled it); that group was rolled back and stays not `done`.
     fn replace(
         &mut self,
         v6: bool,
         elems: &[Element],
         states: &[State],
         done: &mut [bool],
-    ) -> Result<Vec<usize>, Error> {
+    ) -> Result<(Vec<usize>, Vec<usize>), Error> {
         let pending: Vec<usize> = (0..elems.len())
             .filter(|&i| !done[i] && !matches!(states[i], State::Bad(_)))
             .collect();
         for group in pending.chunks(REPLACE_GROUP) {
-            self.conn.begin(&mut self.batch);
+            self.conn.begin();
             let mut dels: Vec<(u32, usize)> = Vec::new();
             for &i in group.iter().filter(|&&i| states[i] == State::Present) {
                 let seq = self
@@ -279,38 +263,49 @@ impl Nft {
                     .map_err(|e| Error::Protocol { what: e.to_string() })?;
                 j = k;
             }
-            let failures = self.conn.transact(&mut self.batch).map_err(super::conn_error)?;
+            let failures = self.conn.transact().map_err(super::conn_error)?;
             let misses: Vec<usize> = failures
                 .iter()
                 .filter(|f| f.errno == libc::ENOENT)
                 .filter_map(|f| dels.iter().find(|(s, _)| *s == f.seq).map(|&(_, i)| i))
                 .collect();
+            if misses.is_empty() && failures.iter().any(|f| f.errno == libc::ENFILE) {
+                return Ok((Vec::new(), group.to_vec()));
+            }
             // Without a miss to explain it, any failure is the set's problem.
             if let (true, Some(f)) = (misses.is_empty(), failures.first()) {
                 return Err(self.set_error(v6, f.errno, "refreshing elements of"));
             }
             if !failures.is_empty() {
-                return Ok(misses);
+                return Ok((misses, Vec::new()));
             }
             group.iter().for_each(|&i| done[i] = true);
         }
-        Ok(Vec::new())
+        Ok((Vec::new(), Vec::new()))
     }
 
     /// Sends the batch; the errno of its first failure, an element or set already gone (an
     /// expired ban, a set flushed already) excepted.
     fn transact_tolerating_gone(&mut self) -> Result<Option<i32>, Error> {
-        let failures = self.conn.transact(&mut self.batch).map_err(super::conn_error)?;
+        let failures = self.conn.transact().map_err(super::conn_error)?;
         Ok(failures.first().map(|f| f.errno).filter(|&e| e != libc::ENOENT))
     }
 
     /// Deletes one element; an element (or set) that is already gone is fine.
     pub(super) fn remove(&mut self, v6: bool, e: &Element) -> Result<(), Error> {
-        self.conn.begin(&mut self.batch);
+        self.remove_reporting(v6, e).map(drop)
+    }
+
+    /// Deletes one element; `Ok(false)` when the kernel did not hold it (`ENOENT`: the
+    /// element, or its whole set, is gone).
+    pub(super) fn remove_reporting(&mut self, v6: bool, e: &Element) -> Result<bool, Error> {
+        self.conn.begin();
         self.push_elems(msg_type::DELSETELEM, 0, v6, core::slice::from_ref(e))
             .map_err(|w| Error::Protocol { what: w.to_string() })?;
-        match self.transact_tolerating_gone()? {
-            None => Ok(()),
+        let failures = self.conn.transact().map_err(super::conn_error)?;
+        match failures.first().map(|f| f.errno) {
+            None => Ok(true),
+            Some(libc::ENOENT) => Ok(false),
             Some(errno) => Err(Error::Kernel {
                 what: format!(
                     "removing {} from set {} in {}",
@@ -326,13 +321,14 @@ impl Nft {
     /// Empties one set (`DELSETELEM` without elements).
     pub(super) fn flush_set(&mut self, v6: bool) -> Result<(), Error> {
         let (table, set) = (self.table.clone(), self.set_name(v6).to_string());
-        self.conn.begin(&mut self.batch);
-        let body = |w: &mut Writer<'_>| {
-            w.str(elem_attr::LIST_TABLE, &table)?;
-            w.str(elem_attr::LIST_SET, &set)
+        self.conn.begin();
+        let body = SetRef {
+            table: &table,
+            set: &set,
         };
-        self.batch
-            .push(msg_type::DELSETELEM, 0, self.family, body)
+        self.conn
+            .batch()
+            .push(msg_type::DELSETELEM, 0, self.family, &body)
             .map_err(|w| Error::Protocol { what: w.to_string() })?;
         match self.transact_tolerating_gone()? {
             None => Ok(()),
@@ -345,6 +341,7 @@ impl Nft {
 mod tests {
     use super::*;
     use crate::addr::Host;
+    use crate::netlink::attr::Writer;
 
     #[test]
     fn chunks_keep_every_nest_below_64_kib() {
