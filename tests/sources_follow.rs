@@ -266,7 +266,7 @@ fn a_due_poll_is_read_once_and_then_the_deadline_is_ahead() {
 
 #[test]
 fn a_line_still_being_written_is_handed_out_only_whole() {
-    let dir = temp_dir("half");
+    let dir = scratch("half");
     let path = dir.join("log");
     fs::write(&path, "").expect("create");
     let start = Instant::now();
