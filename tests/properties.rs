@@ -7,12 +7,13 @@
 //! | parser | test | invariants beyond "does not panic" |
 //! |---|---|---|
 //! | `line::parse` | [`line_parts_are_slices_of_the_line`] | message and program (but for `kernel` and `dropbear`, named) lie in the input |
-//! | each built-in `Filter::check` | [`filter_matches_are_written_in_the_message`] | the address is written in the message |
+//! | each built-in `Filter::check` | [`filter_matches_are_written_in_the_message`] | the address is written in the message and can be a host; a message longer than a line is no match |
 //! | netlink replies | [`netlink_replies_point_into_the_buffer`] | every slice lies in the buffer |
 //! | `config::uci::parse` | [`uci_errors_and_items_name_lines_of_the_input`] | lines within the input, valid names |
 //! | control requests | [`control_requests_round_trip`] | what decodes re-encodes to itself |
 //! | state file | [`state_files_round_trip`] | what decodes re-encodes to itself |
 
+use logjail::bytes::MAX_LINE;
 use logjail::config::uci;
 use logjail::control::proto;
 use logjail::filter::{self, Filter, Outcome};
@@ -57,6 +58,13 @@ const SPICE: &[&[u8]] = &[
     b"2001:db8::7",
     b"::ffff:1.2.3.4",
     b"fe80::1%br-lan",
+    b"0.0.0.0",
+    b"255.255.255.255",
+    b"224.0.0.251",
+    b"240.1.2.3",
+    b"::",
+    b"ff02::1",
+    b"::ffff:0.0.0.0",
     b" from ",
     b"from <",
     b">:22",
@@ -264,6 +272,15 @@ fn written_in(addr: IpAddr, text: &str) -> bool {
     }
 }
 
+/// Could this address be a host on the network? Not `0/8`, multicast, `240/4` or broadcast,
+/// not `::` or `ff00::/8` (stated here independently of `addr::can_offend`).
+fn can_be_a_host(addr: IpAddr) -> bool {
+    match addr {
+        IpAddr::V4(a) => a.octets()[0] != 0 && a.octets()[0] < 224,
+        IpAddr::V6(a) => !a.is_unspecified() && a.segments()[0] >> 8 != 0xff,
+    }
+}
+
 #[test]
 fn written_in_tells_whole_addresses_from_parts() {
     let v4 = |s: &str| IpAddr::V4(s.parse().unwrap());
@@ -307,6 +324,11 @@ fn filter_matches_are_written_in_the_message() {
                 f.name(),
                 m.addr
             );
+            assert!(can_be_a_host(m.addr), "{}: {} in {text:?}", f.name(), m.addr);
+            // Only whole lines: the same message made longer than a line can be is no match.
+            let mut long = line.message.to_vec();
+            long.resize(MAX_LINE + 1, b' ');
+            assert_eq!(f.check(&long), Outcome::NoMatch, "{}: {text:?} padded", f.name());
         }
     }
     // The mutated fixtures must reach the matching paths, or this test proves little.

@@ -1,9 +1,12 @@
 //! Every built-in filter's `check` on arbitrary messages: the first byte picks the filter, the
-//! rest is the message. Never panics, and a match's address is written in the message itself
-//! (a v4 address as a whole dotted quad, a v6 one as text that parses to it).
+//! rest is the message. Never panics; a match's address is written in the message itself (a
+//! v4 address as a whole dotted quad, a v6 one as text that parses to it) and can be a host
+//! (not 0/8, multicast, 240/4, broadcast, `::`, ff00::/8); a message longer than a line is no
+//! match.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use logjail::bytes::MAX_LINE;
 use logjail::filter::{self, Filter, Outcome};
 use std::net::{IpAddr, Ipv6Addr};
 use std::path::Path;
@@ -39,6 +42,13 @@ fn written_in(addr: IpAddr, text: &str) -> bool {
     }
 }
 
+fn can_be_a_host(addr: IpAddr) -> bool {
+    match addr {
+        IpAddr::V4(a) => a.octets()[0] != 0 && a.octets()[0] < 224,
+        IpAddr::V6(a) => !a.is_unspecified() && a.segments()[0] >> 8 != 0xff,
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, message)) = data.split_first() else {
         return;
@@ -53,6 +63,10 @@ fuzz_target!(|data: &[u8]| {
                 f.name(),
                 m.addr
             );
+            assert!(can_be_a_host(m.addr), "{}: {} in {text:?}", f.name(), m.addr);
+            let mut long = message.to_vec();
+            long.resize(MAX_LINE + 1, b' ');
+            assert_eq!(f.check(&long), Outcome::NoMatch, "{}: padded {text:?}", f.name());
         }
     });
 });
