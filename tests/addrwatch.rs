@@ -2,53 +2,20 @@
 //! kernel, in a fresh network namespace per test, addresses changed with iproute2's `ip`.
 //!
 //! Each test re-executes itself under `unshare -Urn` (a user and network namespace: no root
-//! needed, nothing on the host touched). Without `unshare` or `ip` the tests fail with the
-//! reason: `.ci/run` installs both.
+//! needed, nothing on the host touched; see `support::netns`). Without `unshare` or `ip` the
+//! tests fail with the reason: `.ci/run` installs both.
+
+mod support;
 
 use logjail::addrwatch::{AddrWatch, Change};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use std::net::IpAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::netns::enter;
 
-const IN_NS: &str = "LOGJAIL_ADDRWATCH_NETNS";
 /// Upper bound for the kernel to announce a change (it takes microseconds).
 const WAIT: Duration = Duration::from_secs(5);
-
-fn path() -> String {
-    let p = std::env::var("PATH").unwrap_or_default();
-    format!("{p}:/usr/sbin:/sbin")
-}
-
-/// True inside the namespace; outside, runs test `name` in a fresh one and checks it passed.
-fn enter(name: &str) -> bool {
-    if std::env::var_os(IN_NS).is_some() {
-        return true;
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = Command::new("unshare")
-        .arg("-Urn")
-        .arg(&exe)
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env(IN_NS, "1")
-        .env("PATH", path())
-        .output()
-        .unwrap_or_else(|e| panic!("{name} needs `unshare` (util-linux): {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for line in text.lines().filter(|l| !l.is_empty()) {
-        eprintln!("  | {line}");
-    }
-    assert!(out.status.success(), "{name} failed inside its namespace");
-    assert!(
-        text.contains("1 passed"),
-        "{name} did not run inside its namespace"
-    );
-    false
-}
 
 fn ip(args: &str) {
     let out = Command::new("ip")

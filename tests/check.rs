@@ -1,5 +1,7 @@
 //! `logjail check` as a user runs it: the real binary on real files.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -8,10 +10,7 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("logjail-check-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
+        TempDir(support::scratch(&format!("check-{name}")))
     }
 
     fn file(&self, name: &str, text: &str) -> PathBuf {

@@ -9,9 +9,11 @@
 //! regression and on a new corpus entry nobody looked at; an entry that starts to agree (say,
 //! when `line.rs` learns a format) is fine.
 
+mod support;
+
 use logjail::filter::{self, Filter, Outcome};
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Prints to standard error directly: libtest captures `eprintln!`, and the table should show
 /// in every `cargo test` run, not only with `--nocapture`.
@@ -145,14 +147,6 @@ const KNOWN: &[(&str, &str)] = &[
     ),
 ];
 
-fn corpus() -> Option<PathBuf> {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
-        .join(CORPUS);
-    let fixed = Path::new("/work/shared").join(CORPUS);
-    [beside, fixed].into_iter().find(|p| p.is_file())
-}
-
 struct Entry {
     line: String,
     /// `None` for "must not match".
@@ -228,11 +222,9 @@ fn verdict(f: &Filter, raw: &str) -> Option<String> {
 
 #[test]
 fn sshguard_corpus_agreement() {
-    let Some(path) = corpus() else {
-        say!("conformance: {CORPUS} not found beside the repository or in /work/shared; skipped");
-        return;
-    };
-    let text = std::fs::read_to_string(&path).unwrap();
+    // Missing is a failure, not a skip: without its corpus this test cannot fail.
+    let path = support::shared_dir(CORPUS);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let (entries, uncovered) = entries(&text);
     let dir = Path::new("/nonexistent");
     say!("conformance against {}", path.display());

@@ -1,12 +1,13 @@
 //! The control socket and the CLI verbs against a real daemon (dry-run backend, real socket).
 
-mod daemon_support;
+mod support;
 
-use daemon_support::{cli, config, dropbear, failure, scratch, wait, Daemon};
 use logjail::control::proto::{self, Request};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
+use support::daemon::{cli, config, dropbear, failure, wait, Daemon};
+use support::scratch;
 
 #[test]
 fn verbs_show_and_change_what_is_banned() {
@@ -342,7 +343,7 @@ fn a_second_daemon_on_the_same_socket_refuses_to_start() {
     let mut d = Daemon::start(&cfg);
     d.feed(&failure("203.0.113.60"));
     assert!(d.wait_out("ban dropbear 203.0.113.60 600"));
-    let out = std::process::Command::new(daemon_support::BIN)
+    let out = std::process::Command::new(support::BIN)
         .args(["run", "--dry-run", "--foreground", "--source", "-", "-c"])
         .arg(&cfg)
         .stdin(std::process::Stdio::null())

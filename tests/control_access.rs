@@ -1,11 +1,12 @@
 //! A user other than root (or the socket's owner) is told that the control socket needs
 //! root, not that no daemon is running.
 
-mod daemon_support;
+mod support;
 
-use daemon_support::{config, dropbear, scratch, Daemon, BIN};
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
+use support::daemon::{config, dropbear, Daemon};
+use support::{scratch, BIN};
 
 #[test]
 fn a_non_root_client_is_told_the_socket_needs_root() {
@@ -35,7 +36,7 @@ fn a_non_root_client_is_told_the_socket_needs_root() {
     );
     assert!(!err.contains("no logjail daemon is running"), "{err}");
     // Root is still answered.
-    let (code, out, _) = daemon_support::cli(&cfg, &["status"]);
+    let (code, out, _) = support::daemon::cli(&cfg, &["status"]);
     assert_eq!(code, 0, "{out}");
     drop(d);
     let _ = std::fs::remove_dir_all(&dir);

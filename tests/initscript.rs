@@ -6,6 +6,8 @@
 //! `logjail check` really decides whether a configuration is good. The script finds that
 //! root through `IPKG_INSTROOT`, as it does in OpenWrt image builds.
 
+mod support;
+
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -87,10 +89,7 @@ struct Run {
 
 impl Router {
     fn new(name: &str, config: &str) -> Router {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join("initscript")
-            .join(name);
-        let _ = fs::remove_dir_all(&root);
+        let root = support::scratch(&format!("initscript-{name}"));
         for d in ["etc/config", "etc/init.d", "lib/functions", "usr/sbin", "bin"] {
             fs::create_dir_all(root.join(d)).unwrap();
         }
@@ -339,9 +338,7 @@ fn shellcheck_is_clean() {
 /// match, so the lines are real failures.
 #[test]
 fn messages_tagged_logjail_match_no_filter() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("initscript/tag");
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
+    let dir = support::scratch("initscript-tag");
     let failures = [
         (
             "dropbear",

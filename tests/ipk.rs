@@ -5,6 +5,8 @@
 //! The package is built from the host binary (`x86_64`), so these tests need no cross
 //! toolchain; cross/ci.sh packs the real router binaries the same way.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,10 +24,7 @@ fn pkgdir() -> PathBuf {
 
 /// A fresh, empty directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ipk").join(name);
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
+    support::scratch(&format!("ipk-{name}"))
 }
 
 fn build_ipk(bin: &Path, arch: &str, out: &Path) -> Output {

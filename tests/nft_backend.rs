@@ -1,13 +1,15 @@
 //! The nftables backend against the real kernel, each test in a fresh user + network
 //! namespace, verified with the real `nft`.
 
-mod nft_common;
+mod support;
 
 use logjail::addr::Host;
 use logjail::firewall::nft::{Nft, Settings};
 use logjail::firewall::{Ban, Events, Firewall};
-use nft_common::{element, elements, enter, expires, fw4_ruleset, load, nft, nft_try, wait_for};
 use std::time::{Duration, Instant};
+use support::netns::enter;
+use support::nft::{element, elements, expires, fw4_ruleset, load, nft, nft_try};
+use support::wait_for;
 
 fn host(s: &str) -> Host {
     Host::new(s.parse().unwrap(), 64)
@@ -324,7 +326,7 @@ fn ten_thousand_bans_in_chunked_batches() {
 
 #[test]
 fn durations_parse_like_nft_prints_them() {
-    use nft_common::parse_duration;
+    use support::nft::parse_duration;
     assert_eq!(
         parse_duration("59m59s996ms"),
         Some(Duration::from_millis(3_599_996))

@@ -1,11 +1,13 @@
 //! `logjail run` against the real kernel: dropbear failure lines on stdin, bans verified with
 //! the real `nft`, each test in a fresh user + network namespace with an fw4-shaped ruleset.
 
-mod nft_common;
+mod support;
 
-use nft_common::daemon::{failures, Logjail, Watch};
-use nft_common::{element, elements, enter, expires, fw4_ruleset, load, nft, wait_for};
 use std::time::{Duration, Instant};
+use support::netns::enter;
+use support::nft::{element, elements, expires, fw4_ruleset, load, nft};
+use support::nft_daemon::{failures, Logjail, Watch};
+use support::wait_for;
 
 const SEC: Duration = Duration::from_secs(1);
 
@@ -117,7 +119,7 @@ fn ban_is_back_within_a_second_after_fw4_table_is_recreated() {
     nft(&["delete", "table", "inet", "fw4"]);
     std::thread::sleep(Duration::from_millis(300));
     assert!(
-        nft_common::nft_try(&["list", "table", "inet", "fw4"]).is_err(),
+        support::nft::nft_try(&["list", "table", "inet", "fw4"]).is_err(),
         "logjail leaves a deleted table alone"
     );
     let t0 = Instant::now();
@@ -151,7 +153,7 @@ fn ignored_and_own_addresses_never_reach_the_kernel() {
     }
     load(&fw4_ruleset("wan0", true));
     // Gives this namespace wan0 with 203.0.113.1; kept alive, or the veth pair goes away.
-    let _peer = nft_common::peer::Peer::new();
+    let _peer = support::peer::Peer::new();
     let main = "\tlist ignoreip '198.51.100.0/24'\n\tlist ignoreip '2001:db8:beef::/48'";
     let mut lj = Logjail::start("ignore", main, "\toption bantime '1h'\n\toption ignoreself '1'");
     feed_all(&mut lj, &failures("198.51.100.23:4242", 10));
@@ -233,12 +235,12 @@ fn reload_with_renamed_sets_moves_the_bans() {
         "{}",
         lj.log()
     );
-    nft_common::daemon::config(
+    support::nft_daemon::config(
         &lj.dir,
         "\toption set_v4 'jail4'\n\toption set_v6 'jail6'",
         "\toption bantime '1h'",
     );
-    let out = std::process::Command::new(nft_common::daemon::LOGJAIL)
+    let out = std::process::Command::new(support::BIN)
         .args(["reload", "--socket"])
         .arg(lj.dir.join("sock"))
         .output()

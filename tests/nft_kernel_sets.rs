@@ -2,14 +2,16 @@
 //! the daemon never added, bans the kernel refuses, and the table standalone mode creates.
 //! Each test runs in a fresh user + network namespace and is checked with the real `nft`.
 
-mod nft_common;
+mod support;
 
 use logjail::addr::Host;
 use logjail::firewall::nft::{KernelBan, Nft, Settings};
 use logjail::firewall::{Ban, Events, Firewall};
-use nft_common::peer::{self, Peer, ATTACKER_V4, ROUTER_V4, ROUTER_V6};
-use nft_common::{element, elements, enter, fw4_ruleset, load, nft, nft_try, wait_for};
 use std::time::{Duration, Instant};
+use support::netns::enter;
+use support::nft::{element, elements, fw4_ruleset, load, nft, nft_try};
+use support::peer::{self, Peer, ATTACKER_V4, ROUTER_V4, ROUTER_V6};
+use support::wait_for;
 
 #[test]
 #[ignore = "helper run by the traffic checks inside the attacker namespace"]

@@ -2,16 +2,18 @@
 //! pings (ICMP, ICMPv6) before a ban, fails during it, and succeeds again after the kernel
 //! expired it — through fw4's chains with logjail's include, and through the standalone table.
 
-mod nft_common;
+mod support;
 
 use logjail::addr::Host;
 use logjail::firewall::nft::Nft;
 use logjail::firewall::nft::Settings as Main;
 use logjail::firewall::{Ban, Firewall};
-use nft_common::peer::{self, Peer, ATTACKER_V4, ATTACKER_V6, ROUTER_V4, ROUTER_V6, WAN};
-use nft_common::{enter, fw4_ruleset, load, wait_for};
 use std::net::TcpListener;
 use std::time::Duration;
+use support::netns::enter;
+use support::nft::{fw4_ruleset, load};
+use support::peer::{self, Peer, ATTACKER_V4, ATTACKER_V6, ROUTER_V4, ROUTER_V6, WAN};
+use support::wait_for;
 
 const PORT: u16 = 2222;
 const BAN_SECS: u32 = 4;
@@ -77,7 +79,7 @@ fn ban_and_watch(main: &Main) {
     assert!(
         during.iter().all(|(_, ok)| !ok),
         "during the ban nothing gets through: {during:?}\n{}",
-        nft_common::nft(&["list", "ruleset"])
+        support::nft::nft(&["list", "ruleset"])
     );
     fw.fin().unwrap();
     drop(fw);

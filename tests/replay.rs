@@ -1,9 +1,10 @@
 //! End to end: the bundled sample log replayed through `logjail run --dry-run` gives exactly
 //! the decisions a user would expect, in order.
 
-mod daemon_support;
+mod support;
 
-use daemon_support::{config, dropbear, failure, scratch, Daemon};
+use support::daemon::{config, dropbear, failure, Daemon};
+use support::scratch;
 use std::io::Write;
 use std::process::{Command, Stdio};
 

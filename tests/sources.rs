@@ -1,13 +1,13 @@
 //! Command and stdin sources against real processes, driven by the daemon's poll loop.
 
-mod sources_support;
+mod support;
 
 use logjail::source::{Options, Source, Spec, Status};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use sources_support::*;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+use support::source_loop::*;
 
 #[test]
 fn a_command_that_exits_is_reaped_logged_and_restarted_with_backoff() {

@@ -1,14 +1,15 @@
 //! Followed files against real files: appends, copytruncate, rename rotation, a live writer,
 //! huge lines, inotify wake-ups; driven by the daemon's poll loop.
 
-mod sources_support;
+mod support;
 
 use logjail::source::{Options, Source, Spec, Status};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use sources_support::*;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::time::Instant;
+use support::scratch;
+use support::source_loop::*;
 
 #[test]
 fn a_followed_file_starts_at_its_end_and_survives_truncation_and_rotation() {
@@ -23,7 +24,7 @@ fn without_inotify_too() {
 
 fn follow_truncation_and_rotation(inotify: bool) {
     capture_logs();
-    let dir = temp_dir(&format!("follow-{inotify}"));
+    let dir = scratch(&format!("follow-{inotify}"));
     let path = dir.join("messages");
     fs::write(&path, "old line, judged by the run before\nhalf a li").expect("write");
     let start = Instant::now();
@@ -62,7 +63,7 @@ fn follow_truncation_and_rotation(inotify: bool) {
 
 #[test]
 fn a_missing_file_is_waited_for_and_read_from_its_start() {
-    let dir = temp_dir("missing");
+    let dir = scratch("missing");
     let path = dir.join("later.log");
     let start = Instant::now();
     let mut src = Source::open_with(&Spec::File(path.clone()), fast(), 0).expect("follow");
@@ -78,7 +79,7 @@ fn a_missing_file_is_waited_for_and_read_from_its_start() {
 
 #[test]
 fn a_directory_is_not_a_log_file() {
-    let dir = temp_dir("dir");
+    let dir = scratch("dir");
     let err = Source::open_with(&Spec::File(dir.clone()), fast(), 0)
         .err()
         .expect("error");
@@ -92,7 +93,7 @@ fn every_line_exactly_once_across_a_rotation_under_a_live_writer() {
 }
 
 fn live_rotation(inotify: bool) {
-    let dir = temp_dir(&format!("live-{inotify}"));
+    let dir = scratch(&format!("live-{inotify}"));
     let path = dir.join("log");
     fs::write(&path, "").expect("create");
     let opts = Options { inotify, ..fast() };
@@ -136,7 +137,7 @@ fn live_rotation(inotify: bool) {
 
 #[test]
 fn a_megabyte_without_newline_in_a_followed_file_stays_bounded() {
-    let dir = temp_dir("huge");
+    let dir = scratch("huge");
     let path = dir.join("log");
     fs::write(&path, "").expect("create");
     let start = Instant::now();
@@ -159,7 +160,7 @@ fn a_megabyte_without_newline_in_a_followed_file_stays_bounded() {
 
 #[test]
 fn a_followed_file_wakes_the_poll_loop_through_inotify() {
-    let dir = temp_dir("inotify");
+    let dir = scratch("inotify");
     let path = dir.join("log");
     fs::write(&path, "").expect("create");
     let opts = Options {
@@ -193,7 +194,7 @@ fn a_followed_file_wakes_the_poll_loop_through_inotify() {
 /// file, by a loop that only reads a source when its descriptor is ready or it has none.
 #[test]
 fn a_backlog_beyond_the_read_budget_does_not_wait_for_the_next_write() {
-    let dir = temp_dir("backlog");
+    let dir = scratch("backlog");
     let path = dir.join("log");
     fs::write(&path, "").expect("create");
     let opts = Options {
@@ -238,7 +239,7 @@ fn a_backlog_beyond_the_read_budget_does_not_wait_for_the_next_write() {
 /// the future again (so the loop sleeps). Once it stayed in the past and the daemon spun.
 #[test]
 fn a_due_poll_is_read_once_and_then_the_deadline_is_ahead() {
-    let dir = temp_dir("due");
+    let dir = scratch("due");
     let path = dir.join("messages");
     fs::write(&path, "old\n").expect("write");
     let opts = Options {
@@ -265,7 +266,7 @@ fn a_due_poll_is_read_once_and_then_the_deadline_is_ahead() {
 
 #[test]
 fn a_line_still_being_written_is_handed_out_only_whole() {
-    let dir = temp_dir("half");
+    let dir = scratch("half");
     let path = dir.join("log");
     fs::write(&path, "").expect("create");
     let start = Instant::now();

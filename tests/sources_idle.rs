@@ -2,13 +2,14 @@
 //! source, uses almost no CPU. (A followed file once made the loop spin on a deadline in the
 //! past: ~15,000 zero-timeout polls a second, 60 % of a core.)
 
-mod daemon_support;
+mod support;
 
-use daemon_support::{cli, config, dropbear, scratch, wait, BIN};
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::daemon::{cli, config, dropbear, wait};
+use support::{scratch, BIN};
 
 /// How long each daemon is watched.
 const IDLE: Duration = Duration::from_secs(3);

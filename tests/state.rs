@@ -2,13 +2,14 @@
 //! as `ban JAIL ADDR SECONDS` at start) and real files; and with the real kernel's sets in a
 //! network namespace (`kernel_*`).
 
-mod daemon_support;
-mod nft_common;
+mod support;
 
-use daemon_support::{cli, config, dropbear, failure, remaining, scratch, Daemon};
 use logjail::state::{file, BanRecord, HostRec, JailState, Snapshot};
-use nft_common::{element, elements, enter, expires, fw4_ruleset, load, nft};
 use std::time::Duration;
+use support::daemon::{cli, config, dropbear, failure, remaining, Daemon};
+use support::netns::enter;
+use support::nft::{element, elements, expires, fw4_ruleset, load, nft};
+use support::scratch;
 
 /// The seconds of the first `ban dropbear ADDR N` line in `out`.
 fn ban_secs(out: &str, addr: &str) -> Option<i64> {
@@ -221,7 +222,7 @@ fn dry_run_with_the_default_paths_touches_no_state_or_socket() {
     let dir = scratch("state-dry");
     let cfg = dir.join("config");
     std::fs::write(&cfg, dropbear(1, "")).unwrap();
-    let out = std::process::Command::new(daemon_support::BIN)
+    let out = std::process::Command::new(support::BIN)
         .args(["run", "--dry-run", "--foreground", "--source", "-", "-c"])
         .arg(&cfg)
         .stdin(std::process::Stdio::null())
@@ -250,7 +251,7 @@ fn kernel_ban_survives_sigterm_and_a_lost_ruleset() {
     let mut d = Daemon::start_kernel(&cfg);
     d.feed(&failure("203.0.113.9"));
     assert!(
-        nft_common::wait_for(Duration::from_secs(5), || kernel_left("203.0.113.9").is_some()).is_some(),
+        support::wait_for(Duration::from_secs(5), || kernel_left("203.0.113.9").is_some()).is_some(),
         "{}",
         d.err()
     );
@@ -269,7 +270,7 @@ fn kernel_ban_survives_sigterm_and_a_lost_ruleset() {
     assert!(elements("fw4", "logjail_v4").is_empty());
     std::thread::sleep(Duration::from_millis(1100));
     let d = Daemon::start_kernel(&cfg);
-    let ok = nft_common::wait_for(Duration::from_secs(5), || {
+    let ok = support::wait_for(Duration::from_secs(5), || {
         kernel_left("203.0.113.9").is_some() && kernel_left("198.51.100.2").is_some()
     });
     assert!(ok.is_some(), "{:?}\n{}", elements("fw4", "logjail_v4"), d.err());
@@ -286,7 +287,7 @@ fn kernel_ban_survives_sigterm_and_a_lost_ruleset() {
     assert!(listed.abs_diff(left) <= 2, "list {listed} vs kernel {left}");
     // Unban through the CLI reaches the kernel.
     assert_eq!(cli(&cfg, &["unban", "198.51.100.2"]).0, 0);
-    assert!(nft_common::wait_for(Duration::from_secs(5), || kernel_left("198.51.100.2").is_none()).is_some());
+    assert!(support::wait_for(Duration::from_secs(5), || kernel_left("198.51.100.2").is_none()).is_some());
     assert_eq!(d.stop().0, 0);
 }
 
@@ -303,7 +304,7 @@ fn kernel_in_sync_after_kill_9() {
         d.feed(&failure(a));
     }
     assert!(
-        nft_common::wait_for(Duration::from_secs(5), || elements("fw4", "logjail_v4").len()
+        support::wait_for(Duration::from_secs(5), || elements("fw4", "logjail_v4").len()
             == 3)
         .is_some()
     );
@@ -321,7 +322,7 @@ fn kernel_in_sync_after_kill_9() {
         "{ 203.0.113.3 }",
     ]);
     let d = Daemon::start_kernel(&cfg);
-    let ok = nft_common::wait_for(Duration::from_secs(5), || kernel_left("203.0.113.3").is_some());
+    let ok = support::wait_for(Duration::from_secs(5), || kernel_left("203.0.113.3").is_some());
     assert!(ok.is_some(), "{}", d.err());
     let mut kernel: Vec<String> = elements("fw4", "logjail_v4")
         .iter()
@@ -349,7 +350,7 @@ fn the_state_is_saved_during_a_long_burst() {
     use std::process::{Command, Stdio};
     let dir = scratch("state-burst");
     let cfg = config(&dir, "", &dropbear(1, "\toption max_bans '8192'"));
-    let mut child = Command::new(daemon_support::BIN)
+    let mut child = Command::new(support::BIN)
         .args(["run", "--dry-run", "--foreground", "--source", "-", "-c"])
         .arg(&cfg)
         .stdin(Stdio::piped())

@@ -1,9 +1,8 @@
 //! The state file and the control socket on hostile file systems: planted symbolic links,
 //! directories others can write, a huge state file, a full tmpfs.
 
-mod daemon_support;
+mod support;
 
-use daemon_support::{cli, dropbear, failure, scratch, wait, BIN};
 use logjail::control::server::Server;
 use logjail::state::{file, BanRecord, HostRec, JailState, Snapshot};
 use std::fs;
@@ -13,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use support::daemon::{cli, dropbear, failure, wait};
+use support::{scratch, BIN};
 
 const PRECIOUS: &str = "a root-owned file that must stay as it is\n";
 

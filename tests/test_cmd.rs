@@ -1,8 +1,10 @@
 //! `logjail test` as a user runs it: the real binary on real files and pipes.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 fn logjail(args: &[&str], stdin: Option<&[u8]>) -> Output {
@@ -27,21 +29,10 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// `name` in this test binary's scratch directory (one for all its tests).
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("logjail-test-cmd-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn genlog() -> Option<PathBuf> {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tool = "tools/genlog.py";
-    [
-        here.join("../shared").join(tool),
-        Path::new("/work/shared").join(tool),
-    ]
-    .into_iter()
-    .find(|p| p.is_file())
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| support::scratch("test-cmd")).join(name)
 }
 
 /// The offenders of a genlog `openwrt` log, found without logjail: every 10th line is an attack
@@ -68,10 +59,7 @@ fn expected_hosts(log: &str) -> (BTreeMap<String, u64>, usize) {
 
 #[test]
 fn json_on_a_generated_log_finds_every_attacker() {
-    let Some(tool) = genlog() else {
-        eprintln!("shared/tools/genlog.py not found; skipped");
-        return;
-    };
+    let tool = support::shared_dir("tools/genlog.py");
     let log = tmp("openwrt.log");
     let gen = Command::new("python3")
         .arg(&tool)

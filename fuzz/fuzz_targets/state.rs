@@ -21,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(mut snap) = file::decode(&whole) else {
         return;
     };
-    assert_eq!(file::decode(&file::encode(&snap).expect("encode")).expect("round trip"), snap);
+    assert_eq!(
+        file::decode(&file::encode(&snap).expect("encode")).expect("round trip"),
+        snap
+    );
     if let Some(j) = snap.jails.first_mut() {
         j.name = "dropbear".into();
     }

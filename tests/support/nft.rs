@@ -1,90 +1,10 @@
-//! Shared harness of the kernel tests: a fresh user + network namespace per test, the real
-//! `nft` to set up and to verify, an fw4-shaped ruleset with logjail's real include files, and
-//! a second namespace joined by a veth pair as the attacker.
-//!
-//! A test calls [`enter`] first: outside a namespace it re-executes its own test binary,
-//! filtered to itself, under `unshare -Urn` and reports that run's result; inside it returns
-//! `true` and the test body runs. When `unshare` or `nft` are missing (or user namespaces are
-//! disabled) the test is skipped with a message — except under CI (`CI` set), where that is a
-//! failure, since `.ci/run` installs them.
-#![allow(dead_code)]
-
-pub mod daemon;
-pub mod peer;
+//! `nft` to set up and to verify independently of logjail's own netlink code, an fw4-shaped
+//! ruleset with logjail's real include files, and readers of set elements as nft prints them.
+//! Used inside a namespace ([`super::netns::enter`]).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-const IN_NS: &str = "LOGJAIL_NETNS";
-
-/// `PATH` with the sbin directories `nft`, `ip` and `dropbear` live in (absent from a normal
-/// user's `PATH` on Debian).
-fn path() -> String {
-    let p = std::env::var("PATH").unwrap_or_default();
-    format!("{p}:/usr/sbin:/sbin")
-}
-
-fn works(cmd: &str, args: &[&str]) -> bool {
-    Command::new(cmd)
-        .env("PATH", path())
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// True inside the namespace; outside, runs `name` in one and returns false.
-pub fn enter(name: &str) -> bool {
-    if std::env::var_os(IN_NS).is_some() {
-        return true;
-    }
-    let missing = if !works("nft", &["--version"]) {
-        Some("nft (package nftables)")
-    } else if !works("unshare", &["-Urn", "true"]) {
-        Some("unshare -Urn (util-linux, user namespaces)")
-    } else if !works("ip", &["-V"]) {
-        Some("ip (package iproute2)")
-    } else {
-        None
-    };
-    if let Some(what) = missing {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{name}: {what} is missing, and CI must have it"
-        );
-        eprintln!("SKIPPED {name}: {what} is not available");
-        return false;
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = Command::new("unshare")
-        .arg("-Urn")
-        .arg(&exe)
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env(IN_NS, "1")
-        .env("PATH", path())
-        .output()
-        .expect("run unshare");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // Show figures and diagnostics of the inner run.
-    for line in text
-        .lines()
-        .filter(|l| !l.starts_with("running ") && !l.is_empty())
-    {
-        eprintln!("  | {line}");
-    }
-    assert!(out.status.success(), "{name} failed inside its namespace");
-    assert!(
-        text.contains("1 passed"),
-        "{name} did not run inside its namespace"
-    );
-    false
-}
+use std::time::Duration;
 
 /// Runs `nft ARGS`; panics with nft's message on failure.
 pub fn nft(args: &[&str]) -> String {
@@ -213,18 +133,4 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
         ms += n * unit;
     }
     num.is_empty().then(|| Duration::from_millis(ms))
-}
-
-/// Polls `check` every 10 ms until it holds or `limit` passes; returns how long it took.
-pub fn wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Duration> {
-    let start = Instant::now();
-    loop {
-        if check() {
-            return Some(start.elapsed());
-        }
-        if start.elapsed() > limit {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }

@@ -1,5 +1,5 @@
-//! Shared by the source tests: a log capture, the daemon's poll loop for one source, temp dirs.
-#![allow(dead_code)]
+//! Shared by the source tests: a log capture, the daemon's poll loop for one source, fast
+//! source options, the processes of a command source's group.
 
 use logjail::source::{Options, Source};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -66,13 +66,6 @@ pub fn pump(
         });
         src.tick(now);
     }
-}
-
-pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("logjail-sources-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }
 
 pub fn fast() -> Options {

@@ -1,22 +1,12 @@
 //! A real `logjail run --dry-run` with a scratch configuration, state file and control socket,
 //! fed lines on standard input, its decisions and log collected; and the CLI run against it.
-#![allow(dead_code)]
-
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_logjail");
-
-/// A fresh directory under the system temp dir.
-pub fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("logjail-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("scratch dir");
-    d
-}
+use super::BIN;
 
 /// Writes `DIR/config` with the state file and socket in `DIR`, `main` extra options and
 /// `jails` sections appended verbatim.
@@ -154,15 +144,9 @@ impl Drop for Daemon {
     }
 }
 
-pub fn wait(limit: Duration, mut ok: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + limit;
-    while Instant::now() < end {
-        if ok() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    ok()
+/// True once `ok` holds, false if it did not within `limit` ([`super::wait_for`]).
+pub fn wait(limit: Duration, ok: impl FnMut() -> bool) -> bool {
+    super::wait_for(limit, ok).is_some()
 }
 
 /// Runs `logjail ARGS -c CFG`: exit code, stdout, stderr.

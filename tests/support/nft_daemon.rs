@@ -16,21 +16,13 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub const LOGJAIL: &str = env!("CARGO_BIN_EXE_logjail");
+use super::{scratch, BIN};
 
 pub struct Logjail {
     child: Child,
     stdin: Option<ChildStdin>,
     log: Arc<Mutex<Vec<String>>>,
     pub dir: PathBuf,
-}
-
-/// A scratch directory for one test (inside the namespace run, so unique by pid).
-pub fn scratch(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("logjail-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
 }
 
 /// The configuration: `main` lines go into `config logjail 'main'`, `jail` lines into the
@@ -53,7 +45,7 @@ impl Logjail {
     pub fn start(tag: &str, main: &str, jail: &str) -> Logjail {
         let dir = scratch(tag);
         let conf = config(&dir, main, jail);
-        let mut child = Command::new(LOGJAIL)
+        let mut child = Command::new(BIN)
             .args(["run", "--foreground", "--source", "-", "-c"])
             .arg(&conf)
             .stdin(Stdio::piped())
