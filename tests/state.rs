@@ -121,6 +121,7 @@ fn bad_state_files_are_moved_aside_and_the_daemon_starts() {
         let cfg = config(&dir, "", &dropbear(1, ""));
         std::fs::write(dir.join("state"), &bytes).unwrap();
         let mut d = Daemon::start(&cfg);
+        d.wait_err("moved aside");
         let err = d.err();
         assert!(
             err.contains(reason) && err.contains("moved aside"),
@@ -133,6 +134,7 @@ fn bad_state_files_are_moved_aside_and_the_daemon_starts() {
         assert_eq!(d.stop().0, 0, "{name}");
         // The good state written since is trusted at the next start.
         let d = Daemon::start(&cfg);
+        d.wait_out("ban dropbear 198.51.100.9");
         assert!(
             ban_secs(&d.out(), "198.51.100.9").is_some(),
             "{name}: {}",
@@ -151,17 +153,20 @@ fn a_clock_that_went_back_never_lengthens_a_ban() {
     // not 600, not 500 + a day.
     file::write(&dir.join("state"), &one_ban(now + 86_400, 500)).unwrap();
     let d = Daemon::start(&cfg);
+    d.wait_out("ban dropbear 203.0.113.44");
     assert_eq!(ban_secs(&d.out(), "203.0.113.44"), Some(500), "{}", d.out());
     d.stop();
     // Saved 200 s ago with 500 left: about 300 left.
     file::write(&dir.join("state"), &one_ban(now - 200, 500)).unwrap();
     let d = Daemon::start(&cfg);
+    d.wait_out("ban dropbear 203.0.113.44");
     let s = ban_secs(&d.out(), "203.0.113.44").expect("restored");
     assert!((295..=300).contains(&s), "{s}");
     d.stop();
     // Saved 600 s ago with 500 left: over.
     file::write(&dir.join("state"), &one_ban(now - 600, 500)).unwrap();
     let d = Daemon::start(&cfg);
+    d.wait_err("1 expired");
     assert_eq!(ban_secs(&d.out(), "203.0.113.44"), None);
     assert!(d.err().contains("1 expired"), "{}", d.err());
     d.stop();
@@ -189,12 +194,14 @@ fn the_flash_copy_is_written_at_stop_and_the_newer_copy_wins() {
     // A reboot: tmpfs is empty, flash remains.
     std::fs::remove_file(dir.join("state")).unwrap();
     let d = Daemon::start(&cfg);
+    d.wait_out("ban dropbear 203.0.113.5");
     assert!(ban_secs(&d.out(), "203.0.113.5").is_some(), "{}", d.out());
     d.stop();
     // An older tmpfs copy loses against a newer flash copy.
     let now = logjail::clock::wall();
     file::write(&dir.join("state"), &one_ban(now - 300, 500)).unwrap();
     let d = Daemon::start(&cfg);
+    d.wait_out("ban dropbear 203.0.113.5");
     let out = d.out();
     assert!(
         ban_secs(&out, "203.0.113.5").is_some() && ban_secs(&out, "203.0.113.44").is_none(),

@@ -110,6 +110,11 @@ impl Daemon {
         wait(Duration::from_secs(20), || self.out().contains(what))
     }
 
+    /// Waits until the daemon's log (stderr) contains `what`.
+    pub fn wait_err(&self, what: &str) -> bool {
+        wait(Duration::from_secs(20), || self.err().contains(what))
+    }
+
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
