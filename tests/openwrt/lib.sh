@@ -83,3 +83,14 @@ install_pkg() {
 	return $r
 }
 check_not_ping() { ! ping_ok "$@"; }
+# new_daemon OLDPID: procd reports a process other than OLDPID and it answers on its control
+# socket.
+new_daemon() {
+	p=$(lj_pid) && [ "$p" != "$1" ] && logjail status >/dev/null 2>&1
+}
+# ready [OLDPID]: wait (up to 5 s) for a daemon other than OLDPID that answers on its socket
+# and follows logread -f, then 0.5 s for logread to subscribe to logd: lines logged before
+# that are never read (logread -f prints only new lines).
+ready() {
+	wait_until 50 new_daemon "${1:-none}" && wait_until 20 pidof logread >/dev/null && sleep 0.5
+}

@@ -18,6 +18,7 @@ check "postinst reloaded fw4: input_wan drops @logjail_v4" sh -c 'nft list chain
 check "postinst reloaded fw4: forward_wan drops @logjail_v6" sh -c 'nft list chain inet fw4 forward_wan | grep -q "ip6 saddr @logjail_v6 counter .* drop"'
 check "postinst enabled the service: /etc/rc.d/S60logjail" test -L /etc/rc.d/S60logjail
 check "postinst started the service: procd reports it running" wait_until 30 svc_running
+check "the daemon is ready" ready
 P1=$(lj_pid)
 check "a logjail process runs (pid $P1)" test -n "$P1"
 
@@ -43,7 +44,7 @@ check "opkg lists logjail 0.1.0-r2 installed" sh -c 'opkg list-installed | grep 
 check "the user's edit is kept (maxretry 4)" sh -c '[ "$(uci get logjail.dropbear.maxretry)" = 4 ]'
 check "the user's file was not replaced by the new shipped one" sh -c '! grep -q "Shipped with release 2" /etc/config/logjail'
 check "the new shipped one is beside it as /etc/config/logjail-opkg" grep -q "Shipped with release 2" /etc/config/logjail-opkg
-check "the service runs after the upgrade" wait_until 30 svc_running
+check "the service runs after the upgrade" ready "$P1"
 P2=$(lj_pid)
 echo "pid before upgrade $P1, after $P2"; show_ps
 check "the ban is still in the set" in_set 203.0.113.9

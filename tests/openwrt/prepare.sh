@@ -6,7 +6,8 @@
 #                                            that differs (for `opkg upgrade`)
 #   target/owrt/build/jsonpath-head/jsonpath jsonfilter at upstream HEAD (does not read stdin)
 # The userland comes from shared/openwrt beside the checkout (LOGJAIL_OWRT_SHARED overrides;
-# from a git worktree, beside the main checkout). Idempotent; about 10 s when built.
+# from a git worktree, beside the main checkout). OWRT_TARGET: the target directory (default
+# target/). Idempotent; about 10-20 s when built.
 set -euo pipefail
 bin=${1:?usage: prepare.sh BINARY}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,7 +22,7 @@ if [ -z "$shared" ]; then
 fi
 [ -n "$shared" ] && [ -f "$shared/build.sh" ] ||
 	die "no OpenWrt userland harness: expected shared/openwrt beside the checkout ($repo/../shared/openwrt) or LOGJAIL_OWRT_SHARED"
-owrt=$repo/target/owrt
+owrt=${OWRT_TARGET:-$repo/target}/owrt
 mkdir -p "$owrt"
 # Refresh the scripts and sources (build.sh re-unpacks a tarball only when it is newer).
 cp -r --preserve=timestamps "$shared/." "$owrt/"

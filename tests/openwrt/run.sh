@@ -14,12 +14,12 @@ scen=${1:?usage: run.sh SCENARIO [VAR=VALUE...]}
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-owrt=$repo/target/owrt
+owrt=${OWRT_TARGET:-$repo/target}/owrt
 [ -f "$here/$scen.sh" ] || { echo "run.sh: no scenario $here/$scen.sh" >&2; exit 2; }
 [ -x "$owrt/root/usr/sbin/procd" ] || { echo "run.sh: $owrt/root not built: run tests/openwrt/prepare.sh" >&2; exit 2; }
 name=$scen
 for kv in "$@"; do name=$name-${kv#*=}; done
-w=$repo/target/owrt-tests/$name
+w=${OWRT_TARGET:-$repo/target}/owrt-tests/$name
 rm -rf "$w"
 mkdir -p "$w/report"
 cp -a "$owrt/root" "$w/root"
