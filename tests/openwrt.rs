@@ -131,3 +131,8 @@ fn procd_service_lifecycle() {
 fn procd_service_lifecycle_with_jsonfilter_head() {
     scenario("procd", &["JSONFILTER=head"]);
 }
+
+#[test]
+fn logd_logread_and_a_real_dropbear() {
+    scenario("logd", &[]);
+}
