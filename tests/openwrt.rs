@@ -136,3 +136,8 @@ fn procd_service_lifecycle_with_jsonfilter_head() {
 fn logd_logread_and_a_real_dropbear() {
     scenario("logd", &[]);
 }
+
+#[test]
+fn fw4_reload_restart_traffic_ipv6_and_a_renamed_wan_zone() {
+    scenario("fw4", &[]);
+}
