@@ -141,3 +141,8 @@ fn logd_logread_and_a_real_dropbear() {
 fn fw4_reload_restart_traffic_ipv6_and_a_renamed_wan_zone() {
     scenario("fw4", &[]);
 }
+
+#[test]
+fn uci_edits_applied_by_reload_and_rpcd_commit() {
+    scenario("uci", &[]);
+}

@@ -27,6 +27,7 @@ root=$w/root
 t=$root/usr/share/owrt-test
 mkdir -p "$t" "$root/root"
 cp "$here"/*.sh "$here"/*.config "$t/"
+cp "$owrt/fixtures/rpcd.config" "$t/"
 cp "$owrt/fixtures/fake-netifd.uc" "$t/"
 cp "$owrt/fixtures/etc/config/network" "$root/etc/config/"
 # OpenWrt's default firewall (lan + wan zones), plus SSH open on the WAN: the attacker's target.
