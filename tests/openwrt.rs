@@ -146,3 +146,32 @@ fn fw4_reload_restart_traffic_ipv6_and_a_renamed_wan_zone() {
 fn uci_edits_applied_by_reload_and_rpcd_commit() {
     scenario("uci", &[]);
 }
+
+/// The scenario scripts are busybox ash (dash is the closest dialect shellcheck knows), the
+/// host-side ones bash. Needs neither root nor the harness.
+#[test]
+fn scripts_are_shellcheck_clean() {
+    let dir = repo().join("tests/openwrt");
+    let ash = ["lib.sh", "opkg.sh", "procd.sh", "logd.sh", "fw4.sh", "uci.sh"];
+    let out = Command::new("shellcheck")
+        .current_dir(&dir)
+        .args(["-S", "warning", "-s", "dash"])
+        .args(ash)
+        .output()
+        .expect("shellcheck (apt-get install shellcheck)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = Command::new("shellcheck")
+        .current_dir(&dir)
+        .args(["-S", "warning", "prepare.sh", "run.sh"])
+        .output()
+        .expect("shellcheck");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
