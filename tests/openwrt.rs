@@ -39,9 +39,11 @@ fn prepare() -> Result<(), String> {
         .output()
         .map_err(|e| format!("id -u: {e}"))?;
     if String::from_utf8_lossy(&id.stdout).trim() != "0" {
-        return Err("the OpenWrt userland tests need root (namespaces, chroot, nf_tables); \
+        return Err(
+            "the OpenWrt userland tests need root (namespaces, chroot, nf_tables); \
                     CI runs them as root"
-            .into());
+                .into(),
+        );
     }
     let t0 = Instant::now();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -92,10 +94,7 @@ fn scenario(name: &str, vars: &[&str]) {
         .unwrap_or_else(|e| panic!("bash tests/openwrt/run.sh {name}: {e}"));
     let text = String::from_utf8_lossy(&out.stdout);
     print!("{text}{}", String::from_utf8_lossy(&out.stderr));
-    println!(
-        "scenario {name} {vars:?}: {:.1} s",
-        t0.elapsed().as_secs_f64()
-    );
+    println!("scenario {name} {vars:?}: {:.1} s", t0.elapsed().as_secs_f64());
     let failed: Vec<&str> = text.lines().filter(|l| l.starts_with("FAIL: ")).collect();
     assert!(
         failed.is_empty(),
@@ -152,26 +151,37 @@ fn uci_edits_applied_by_reload_and_rpcd_commit() {
 #[test]
 fn scripts_are_shellcheck_clean() {
     let dir = repo().join("tests/openwrt");
-    let ash = ["lib.sh", "opkg.sh", "procd.sh", "logd.sh", "fw4.sh", "uci.sh"];
+    let ash = [
+        "lib.sh",
+        "opkg.sh",
+        "procd.sh",
+        "logd.sh",
+        "fw4.sh",
+        "uci.sh",
+        "history.sh",
+    ];
     let out = Command::new("shellcheck")
         .current_dir(&dir)
         .args(["-S", "warning", "-s", "dash"])
         .args(ash)
         .output()
         .expect("shellcheck (apt-get install shellcheck)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let out = Command::new("shellcheck")
         .current_dir(&dir)
         .args(["-S", "warning", "prepare.sh", "run.sh"])
         .output()
         .expect("shellcheck");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+/// Issue 12: failures logged while logjail was not reading (before START=60, during procd's
+/// respawn pause, across a restart) are never counted, because `logread -f` prints only new
+/// lines. Fails today on "3 + 2 failures ban" and "5 failures logged while it was dead".
+#[test]
+#[ignore = "needs the engine to read logd's history at start (logread -l N, newer than the \
+            last state save, inside findtime, no double counting); the engine is being \
+            rewritten"]
+fn failures_logged_while_not_reading_are_counted() {
+    scenario("history", &[]);
 }

@@ -33,7 +33,7 @@ check "/etc/init.d/logjail enabled says yes" /etc/init.d/logjail enabled
 
 step "stop / start"
 /etc/init.d/logjail stop
-check "stop: no logjail process" wait_until 30 sh -c '! pidof logjail'
+check "stop: no logjail process" wait_until 30 sh -c '! pidof logjail >/dev/null'
 check_not "stop: procd reports nothing running" svc_running
 /etc/init.d/logjail start
 check "start: procd reports it running" svc_running
@@ -101,14 +101,14 @@ cp /tmp/logjail.good /etc/config/logjail
 
 step "reload when the daemon is not running starts it"
 /etc/init.d/logjail stop
-check "stopped" wait_until 30 sh -c '! pidof logjail'
+check "stopped" wait_until 30 sh -c '! pidof logjail >/dev/null'
 /etc/init.d/logjail reload
 check "reload started it" ready "$P3"
 check "and it lists the bans" sh -c 'logjail list | grep -q 203.0.113.9'
 
 step "stop: the bans stay in the kernel on their timeouts"
 /etc/init.d/logjail stop
-check "no logjail process" wait_until 30 sh -c '! pidof logjail'
+check "no logjail process" wait_until 30 sh -c '! pidof logjail >/dev/null'
 check "the ban is still in the set" in_set 203.0.113.9
 echo "--- logread -e logjail"
 logread -e logjail | tail -30
