@@ -46,7 +46,10 @@ fn prepare() -> Result<(), String> {
         );
     }
     let t0 = Instant::now();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let cargo = std::env::var("CARGO")
+        .ok()
+        .or_else(|| option_env!("CARGO").map(str::to_string))
+        .unwrap_or_else(|| "cargo".into());
     let st = Command::new(&cargo)
         .current_dir(repo())
         .args(["build", "--release", "--bin", "logjail", "--target-dir"])
