@@ -110,6 +110,17 @@ step "stop: the bans stay in the kernel on their timeouts"
 /etc/init.d/logjail stop
 check "no logjail process" wait_until 30 sh -c '! pidof logjail >/dev/null'
 check "the ban is still in the set" in_set 203.0.113.9
+step "boot order in action: everything stopped, then /etc/rc.d/S* boot in order (as procd's rcS)"
+fw4 -q stop
+check_not "no fw4 table" nft list table inet fw4
+for s in /etc/rc.d/S*; do
+	echo "$s boot"
+	"$s" boot >/dev/null 2>&1
+done
+check "the firewall came up" nft list chain inet fw4 input_wan
+check "logjail came up after it" ready
+check "and re-installed its bans into fw4's new table" wait_until 20 in_set 203.0.113.9
+/etc/init.d/logjail stop
 echo "--- logread -e logjail"
 logread -e logjail | tail -30
 summary
