@@ -1,6 +1,7 @@
 //! `logjail run`: load the configuration, build the daemon, run the event loop.
 
 use crate::addr::Cidr;
+use crate::addrwatch::AddrWatch;
 use crate::clock::{self, Now};
 use crate::cmd::cli::RunArgs;
 use crate::cmd::event_loop::{self, apply, Exit};
@@ -29,6 +30,14 @@ pub fn run(args: &RunArgs) -> i32 {
     };
     logging::init(args.foreground, level);
 
+    // Follow the router's addresses from here on; without the watcher, the list at start stays.
+    let watch = match AddrWatch::open() {
+        Ok(w) => Some(w),
+        Err(e) => {
+            log::warn!("cannot follow the router's addresses ({e}); ignoreself uses the addresses at start");
+            None
+        }
+    };
     let own = own_addresses();
     let seed = seed();
     let mut engine = match Engine::new(&config, &own, seed) {
@@ -64,6 +73,8 @@ pub fn run(args: &RunArgs) -> i32 {
             return 1;
         }
     };
+    svc.watch = watch;
+    startup::adopt(&engine, fw.as_mut(), Now::read());
     let sig = match event_loop::signals() {
         Ok(s) => s,
         Err(e) => {
@@ -88,14 +99,14 @@ pub fn run(args: &RunArgs) -> i32 {
             Exit::Stop | Exit::SourceEnded => break,
             Exit::Reload => {
                 let now = Now::read();
-                let (e, outcome) = reload(path, engine, seed, now, &mut actions);
+                let own = svc
+                    .watch
+                    .as_ref()
+                    .filter(|w| w.synced())
+                    .map_or_else(own_addresses, AddrWatch::own);
+                let (e, outcome) = reload(path, engine, &own, seed, now, &mut actions);
                 engine = e;
-                apply(
-                    &mut actions,
-                    fw.as_mut(),
-                    &mut engine.counters,
-                    svc.keeper.as_mut(),
-                );
+                apply(&mut actions, fw.as_mut(), &mut engine, svc.keeper.as_mut());
                 let outcome = match outcome {
                     Ok(new) => {
                         if !args.dry_run && firewall_moved(&current, &new) {
@@ -155,6 +166,7 @@ fn load(path: &Path) -> Result<Config, config::ConfigError> {
 fn reload(
     path: &Path,
     old: Engine,
+    own: &[Cidr],
     seed: u64,
     now: Now,
     actions: &mut Vec<Action>,
@@ -166,7 +178,7 @@ fn reload(
             return (old, Err(e.to_string()));
         }
     };
-    let new = match Engine::new(&config, &own_addresses(), seed) {
+    let new = match Engine::new(&config, own, seed) {
         Ok(d) => d,
         Err(e) => {
             log::error!("reload: {e}; keeping the running configuration");

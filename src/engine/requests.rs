@@ -127,9 +127,10 @@ impl Engine {
     }
 
     /// A manual unban of `text` (`None`: every ban). Every jail's and recidive's ban of the
-    /// host goes, and the firewall is asked to release the host even when no jail knew it
-    /// (the sets are logjail's: an element left by a crash or added by hand must go too);
-    /// `None` asks it to release everything. Returns the bans the engine held.
+    /// host goes, and the firewall is asked to lift every element overlapping the host
+    /// ([`Action::Lift`]) whether or not a jail knew it (the sets are logjail's: an element
+    /// left by a crash or added by hand must go too); `None` asks it to empty the sets.
+    /// Returns the bans the engine held.
     pub fn unban(
         &mut self,
         text: Option<&str>,
@@ -184,14 +185,13 @@ impl Engine {
                 out.push(Action::ReleaseAll);
             }
             Some(_) => {
-                for (jail, h) in asked {
-                    if gone.iter().all(|(_, d)| d.host != h) {
-                        log::info!("{h}: no ban known; the firewall is asked to remove it anyway");
-                        out.push(Action::Release { jail, host: h });
-                    }
+                for (_, h) in asked {
+                    out.push(Action::Lift { host: h });
                 }
             }
         }
+        self.refused
+            .retain(|r| text.is_some() && gone.iter().all(|(_, d)| d.host != r.host));
         Ok(gone)
     }
 
@@ -228,6 +228,10 @@ impl Engine {
         new.clock = self.clock;
         new.utc_offset = self.utc_offset;
         new.clock.tick(now);
+        new.refused = self.refused;
+        // A recidive ban adopted from the old engine may cover an own address.
+        let own = new.own.clone();
+        new.set_own(&own, now, out);
         log::info!("reloaded: {} jails", new.jails.len());
         new
     }
