@@ -85,7 +85,8 @@ impl Engine {
             })
     }
 
-    /// A manual ban. `own` are the router's own addresses (never banned).
+    /// A manual ban. The router's own addresses — `own` and the engine's list
+    /// ([`Engine::set_own`]) — are never banned.
     pub fn ban(
         &mut self,
         req: BanRequest<'_>,
@@ -102,7 +103,8 @@ impl Engine {
         let ji = self.jail_index(jail)?;
         let host = host_in(&self.jails[ji], text).ok_or_else(|| RequestError::NotAnAddress(text.into()))?;
         let never = super::loopback();
-        if let Some(c) = never.iter().chain(own).find(|c| c.overlaps(&host)) {
+        let mut never = never.iter().chain(own).chain(self.own.iter());
+        if let Some(c) = never.find(|c| c.overlaps(&host)) {
             return Err(RequestError::Own { host, cidr: *c });
         }
         if !host.can_offend() {
