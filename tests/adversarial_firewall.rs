@@ -64,8 +64,9 @@ fn unban_lifts_elements_logjail_never_added_and_list_shows_them() {
     let text = ok(&cfg, &["list"]);
     for a in ["198.51.100.50", "2001:db8:77::/48"] {
         assert!(
-            text.lines()
-                .any(|l| l.starts_with("(kernel only)") && l.contains(a) && l.ends_with("not known to logjail")),
+            text.lines().any(|l| l.starts_with("(kernel only)")
+                && l.contains(a)
+                && l.ends_with("not known to logjail")),
             "{a}:\n{text}"
         );
     }
@@ -91,7 +92,11 @@ fn unban_lifts_elements_logjail_never_added_and_list_shows_them() {
         out,
         "2001:db8:77::/48: removed from the firewall's sets (logjail had no ban of it)\n"
     );
-    assert!(elements("fw4", "logjail_v6").is_empty(), "{:?}", elements("fw4", "logjail_v6"));
+    assert!(
+        elements("fw4", "logjail_v6").is_empty(),
+        "{:?}",
+        elements("fw4", "logjail_v6")
+    );
     let out = ok(&cfg, &["unban", "198.51.100.50", "--json"]);
     assert_eq!(out, "{\"unbanned\":[],\"kernel_only\":[\"198.51.100.50\"]}\n");
     assert!(element("fw4", "logjail_v4", "198.51.100.50").is_none());
@@ -140,7 +145,8 @@ fn elements_in_the_sets_at_start_are_adopted_as_kernel_only() {
     add_element("logjail_v4", "198.51.100.60 timeout 1h");
     let (d, cfg) = daemon("fw-adopt", 2);
     assert!(
-        d.err().contains("the firewall's sets hold 1 elements logjail has no ban for (198.51.100.60)"),
+        d.err()
+            .contains("the firewall's sets hold 1 elements logjail has no ban for (198.51.100.60)"),
         "{}",
         d.err()
     );
@@ -169,12 +175,18 @@ fn a_refused_ban_is_reported_not_listed_as_active_and_retried_when_room_is_made(
     }
     let full = "set logjail_v4 in table inet fw4 is full (size 2)";
     assert!(
-        wait_for(5 * SEC, || ok(&cfg, &["status"]).contains("refused bans: 1 waiting")).is_some(),
+        wait_for(5 * SEC, || ok(&cfg, &["status"])
+            .contains("refused bans: 1 waiting"))
+        .is_some(),
         "{}\n{}",
         ok(&cfg, &["status"]),
         d.err()
     );
-    assert!(d.err().contains(&format!("cannot ban 203.0.113.3: {full}")), "{}", d.err());
+    assert!(
+        d.err().contains(&format!("cannot ban 203.0.113.3: {full}")),
+        "{}",
+        d.err()
+    );
     let st = ok(&cfg, &["status", "--json"]);
     assert!(st.contains("\"refused\":{\"now\":1,\"total\":1}"), "{st}");
     let text = ok(&cfg, &["list"]);
@@ -188,12 +200,19 @@ fn a_refused_ban_is_reported_not_listed_as_active_and_retried_when_room_is_made(
     let (active, rest) = json.split_at(json.find("\"refused\"").expect("refused key"));
     assert!(!active.contains("203.0.113.3"), "listed as active: {json}");
     assert!(
-        rest.contains(&format!("\"address\":\"203.0.113.3\"")) && rest.contains(&format!("\"reason\":\"{full}\"")),
+        rest.contains("\"address\":\"203.0.113.3\"") && rest.contains(&format!("\"reason\":\"{full}\"")),
         "{json}"
     );
 
     // Somebody makes room: the refused ban is retried and lands.
-    nft(&["delete", "element", "inet", "fw4", "logjail_v4", "{ 203.0.113.1 }"]);
+    nft(&[
+        "delete",
+        "element",
+        "inet",
+        "fw4",
+        "logjail_v4",
+        "{ 203.0.113.1 }",
+    ]);
     assert!(
         wait_for(2 * SEC, || element("fw4", "logjail_v4", "203.0.113.3").is_some()).is_some(),
         "not retried: {:?}\n{}",
@@ -229,7 +248,11 @@ fn ignoreself_follows_a_new_v4_address_and_lifts_its_ban() {
     assert!(element("fw4", "logjail_v4", "198.51.100.9").is_none());
     let st = ok(&cfg, &["status", "--json"]);
     assert!(st.contains("\"currently_banned\":0"), "{st}");
-    assert!(d.err().contains("covers one of the router's own addresses"), "{}", d.err());
+    assert!(
+        d.err().contains("covers one of the router's own addresses"),
+        "{}",
+        d.err()
+    );
     // Another host is still banned as before.
     d.feed(&failure("203.0.113.9").repeat(3));
     assert!(wait_for(5 * SEC, || element("fw4", "logjail_v4", "203.0.113.9").is_some()).is_some());
@@ -245,7 +268,9 @@ fn ignoreself_lifts_a_v6_64_ban_covering_a_new_own_address() {
     let (mut d, _cfg) = daemon("fw-own-v6", 3);
     d.feed(&failure("[2001:db8:9::7]").repeat(3));
     assert!(
-        wait_for(5 * SEC, || element("fw4", "logjail_v6", "2001:db8:9::/64").is_some()).is_some(),
+        wait_for(5 * SEC, || element("fw4", "logjail_v6", "2001:db8:9::/64")
+            .is_some())
+        .is_some(),
         "{:?}\n{}",
         elements("fw4", "logjail_v6"),
         d.err()

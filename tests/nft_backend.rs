@@ -150,7 +150,10 @@ fn resyncs_after_table_is_deleted_and_recreated_without_busy_loop() {
     let active = [ban("203.0.113.9", Some(3600)), ban("2001:db8:bad::9", Some(3600))];
     fw.block_many(&active).unwrap();
     while readable(&fw, Duration::from_millis(50)) {
-        assert!(!fw.poll_events().unwrap().reinstall, "our own bans are no reason to resync");
+        assert!(
+            !fw.poll_events().unwrap().reinstall,
+            "our own bans are no reason to resync"
+        );
     }
 
     nft(&["delete", "table", "inet", "fw4"]);

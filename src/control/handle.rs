@@ -114,7 +114,6 @@ fn status(
     }
 }
 
-
 fn frames<T: Clone>(all: &[T], wrap: fn(Vec<T>) -> Response, out: &mut Vec<Response>) {
     out.extend(all.chunks(BANS_PER_FRAME).map(|c| wrap(c.to_vec())));
 }

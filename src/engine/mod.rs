@@ -23,6 +23,7 @@
 mod own;
 mod refused;
 mod requests;
+mod say;
 mod snapshot;
 #[cfg(test)]
 mod tests;
@@ -43,6 +44,7 @@ use crate::jail::{Decision, Jail, Verdict};
 use crate::line;
 use crate::logging::TAG;
 use core::fmt;
+use say::{release, Lasting, Why};
 use time::EventClock;
 
 /// Why the engine could not be built.
@@ -117,56 +119,6 @@ pub struct Engine {
     /// Seconds east of UTC of the router's zone, for lines stamped in local time.
     utc_offset: i64,
     pub counters: Counters,
-}
-
-/// How long a ban lasts, as the log says it: `for 600s` or `permanently` (formatted in place,
-/// without a `String` per ban).
-struct Lasting(Option<u32>);
-
-impl fmt::Display for Lasting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(s) => write!(f, "for {s}s"),
-            None => f.write_str("permanently"),
-        }
-    }
-}
-
-/// Why a ban is lifted, as the log line says it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Why {
-    Expired,
-    Manual,
-    /// A reload removed the jail or now ignores the host.
-    Reload,
-    /// A reload turned recidive off.
-    RecidiveOff,
-    /// A saved ban whose jail is gone or whose host is now ignored.
-    Saved,
-    /// The router now has an address the ban covers.
-    Own,
-}
-
-impl fmt::Display for Why {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Why::Expired => "",
-            Why::Manual => " (manual)",
-            Why::Reload => " (jail removed or host now ignored)",
-            Why::RecidiveOff => " (recidive turned off)",
-            Why::Saved => " (saved ban; jail removed or host now ignored)",
-            Why::Own => " (it covers one of the router's own addresses now)",
-        })
-    }
-}
-
-/// Logs and pushes the release of `host` from `jail`: the one place a ban is lifted.
-fn release(out: &mut Vec<Action>, jail: &str, host: Host, why: Why) {
-    log::info!("{jail}: unban {host}{why}");
-    out.push(Action::Release {
-        jail: jail_name(jail),
-        host,
-    });
 }
 
 /// Loopback is never banned, whatever the configuration says.

@@ -25,12 +25,7 @@ impl Engine {
         self.own = own.to_vec();
         let mut lifted: Vec<Host> = Vec::new();
         let mut any = false;
-        for (j, _) in self
-            .jails
-            .iter_mut()
-            .zip(&self.ignoreself)
-            .filter(|(_, on)| **on)
-        {
+        for (j, _) in self.jails.iter_mut().zip(&self.ignoreself).filter(|(_, on)| **on) {
             any = true;
             for d in j.set_own(own) {
                 release(out, &j.name, d.host, Why::Own);

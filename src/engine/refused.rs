@@ -89,9 +89,7 @@ impl Engine {
 
     /// True when `jail`'s ban of `host` is waiting as refused.
     pub fn is_refused(&self, jail: &str, host: &Host) -> bool {
-        self.refused
-            .iter()
-            .any(|r| r.host == *host && r.jail == jail)
+        self.refused.iter().any(|r| r.host == *host && r.jail == jail)
     }
 
     /// True when refused bans wait for another try.

@@ -74,10 +74,7 @@ fn a_reload_applies_the_current_own_addresses_to_the_new_jails() {
     let new = Engine::new(&config(), &now_own, 43).expect("engine");
     let mut out = Vec::new();
     let mut e = e.reload(new, at(T0 + 5), &mut out);
-    assert_eq!(
-        shown(&out),
-        vec!["unban dropbear 203.0.113.9"]
-    );
+    assert_eq!(shown(&out), vec!["unban dropbear 203.0.113.9"]);
     assert!(feed(&mut e, 5, |_| BARE.into(), |i| at(T0 + 10 + i)).is_empty());
 }
 
@@ -103,7 +100,8 @@ fn refused_bans_are_retried_while_due_and_forgotten_when_lifted() {
     // A manual unban forgets the refusal.
     feed(&mut e, 3, |_| BARE.into(), |i| at(T0 + 80 + i));
     e.refused("dropbear", h, "full");
-    e.unban(Some("203.0.113.9"), at(T0 + 90), &mut out).expect("unban");
+    e.unban(Some("203.0.113.9"), at(T0 + 90), &mut out)
+        .expect("unban");
     assert!(!e.has_refused());
 }
 
