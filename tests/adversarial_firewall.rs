@@ -222,6 +222,38 @@ fn a_refused_ban_is_reported_not_listed_as_active_and_retried_when_room_is_made(
     let st = ok(&cfg, &["status", "--json"]);
     assert!(st.contains("\"refused\":{\"now\":0,\"total\":1}"), "{st}");
     assert!(!ok(&cfg, &["list"]).contains("REFUSED"));
+
+    // Full again; then the set is declared anew with room (`nft add set … size 10`): every
+    // ban, the refused one included, is installed in the new set.
+    d.feed(&failure("203.0.113.4"));
+    assert!(
+        wait_for(5 * SEC, || ok(&cfg, &["status"])
+            .contains("refused bans: 1 waiting"))
+        .is_some(),
+        "{}",
+        d.err()
+    );
+    nft(&["delete", "set", "inet", "fw4", "logjail_v4"]);
+    nft(&[
+        "add",
+        "set",
+        "inet",
+        "fw4",
+        "logjail_v4",
+        "{ type ipv4_addr; flags timeout; size 10; }",
+    ]);
+    let all = ["203.0.113.2", "203.0.113.3", "203.0.113.4"];
+    assert!(
+        wait_for(2 * SEC, || all
+            .iter()
+            .all(|h| element("fw4", "logjail_v4", h).is_some()))
+        .is_some(),
+        "{:?}\n{}",
+        elements("fw4", "logjail_v4"),
+        d.err()
+    );
+    let st = ok(&cfg, &["status", "--json"]);
+    assert!(st.contains("\"refused\":{\"now\":0,\"total\":2}"), "{st}");
 }
 
 #[test]

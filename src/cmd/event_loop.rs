@@ -80,11 +80,14 @@ fn own_changed(svc: &mut Services, engine: &mut Engine, now: Now, actions: &mut 
         Ok(changes) if changes.is_empty() => {}
         Ok(changes) => {
             let own = w.own();
-            log::info!(
-                "the router's addresses changed ({} changes): {} own addresses",
-                changes.len(),
-                own.len()
-            );
+            let same = own.len() == engine.own().len() && own.iter().all(|c| engine.own().contains(c));
+            if !same {
+                log::info!(
+                    "the router's addresses changed ({} changes): {} own addresses now",
+                    changes.len(),
+                    own.len()
+                );
+            }
             let n = engine.set_own(&own, now, actions);
             if n > 0 {
                 log::info!("{n} bans lifted: they cover one of the router's own addresses");

@@ -55,4 +55,3 @@ pub(super) fn release(out: &mut Vec<Action>, jail: &str, host: Host, why: Why) {
         host,
     });
 }
-
