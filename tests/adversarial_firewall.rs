@@ -313,3 +313,42 @@ fn ignoreself_lifts_a_v6_64_ban_covering_a_new_own_address() {
     println!("own v6 address added -> /64 ban lifted in {lifted:?}");
     assert!(lifted.is_some(), "ban not lifted:\n{}", d.err());
 }
+
+#[test]
+fn status_counts_ignored_lines_and_failed_state_writes() {
+    // issue 10 (status): lines the source never judged, and a state file that cannot be
+    // written, were invisible to the owner.
+    let dir = scratch("fw-status-health");
+    let blocker = dir.join("not-a-dir");
+    std::fs::write(&blocker, "").expect("file");
+    let cfg = config(&dir, "", &dropbear(2, ""));
+    let text = std::fs::read_to_string(&cfg).expect("config");
+    let text = text.replace(
+        &format!("{}/state'", dir.display()),
+        &format!("{}/state'", blocker.display()),
+    );
+    std::fs::write(&cfg, text).expect("config");
+    let mut d = Daemon::start(&cfg);
+    let long = format!("{}{}", "x".repeat(2000), failure("203.0.113.9"));
+    d.feed(&long);
+    d.feed(&failure("203.0.113.9").repeat(2));
+    assert!(d.wait_out("ban dropbear 203.0.113.9"), "{}", d.err());
+    let ok_status = || {
+        let st = ok(&cfg, &["status", "--json"]);
+        st.contains("\"ignored_lines\":1,") && !st.contains("\"state_failures\":{\"tmpfs\":0")
+    };
+    assert!(
+        wait_for(5 * SEC, ok_status).is_some(),
+        "{}\n{}",
+        ok(&cfg, &["status", "--json"]),
+        d.err()
+    );
+    let text = ok(&cfg, &["status"]);
+    println!("{text}");
+    assert!(
+        text.contains("ignored lines: 1 (too long, with a NUL or unfinished; never judged)"),
+        "{text}"
+    );
+    assert!(text.contains("state file: "), "{text}");
+    assert!(!text.contains("state file: writes work"), "{text}");
+}
