@@ -110,7 +110,7 @@ pub fn run(args: &RunArgs) -> i32 {
                 let outcome = match outcome {
                     Ok(new) => {
                         if !args.dry_run && firewall_moved(&current, &new) {
-                            fw = move_firewall(fw, &new, &engine, now);
+                            fw = move_firewall(fw, &new, &mut engine, now);
                         }
                         current = new;
                         Ok(engine.jails.len())
@@ -202,7 +202,7 @@ fn firewall_moved(old: &Config, new: &Config) -> bool {
 fn move_firewall(
     mut old: Box<dyn Firewall>,
     config: &Config,
-    engine: &Engine,
+    engine: &mut Engine,
     now: Now,
 ) -> Box<dyn Firewall> {
     let m = &config.main;
@@ -219,15 +219,31 @@ fn move_firewall(
             return old;
         }
     };
-    let bans = engine.active(now);
+    // Every active ban, refused ones included (the new sets may take them).
+    let mut all = Vec::new();
+    engine.reinstall(now, &mut all);
+    let bans: Vec<crate::firewall::Ban> = all
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::Block { ban } => Some(ban),
+            _ => None,
+        })
+        .collect();
     for b in &bans {
         if let Err(e) = old.release(&b.jail, b.host) {
             log::warn!("reload: lifting {} from the old set: {e}", b.host);
         }
     }
     let _ = old.fin();
-    if let Err(e) = new.block_many(&bans) {
-        log::error!("reload: installing {} bans in the new sets: {e}", bans.len());
+    match new.block_report(&bans) {
+        Ok(refused) => {
+            for r in refused {
+                if let Some(b) = bans.iter().find(|b| b.host == r.host) {
+                    engine.refused(&b.jail, r.host, &r.reason);
+                }
+            }
+        }
+        Err(e) => log::error!("reload: installing {} bans in the new sets: {e}", bans.len()),
     }
     log::info!(
         "reload: {} active bans moved to table {} {} (sets {}, {})",
