@@ -126,7 +126,7 @@ fn watch(fw: &mut Nft, h: Host, timeout: Option<u32>) -> Result<(), logjail::fir
             let mut fds = [nix::poll::PollFd::new(fd, nix::poll::PollFlags::POLLIN)];
             let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE);
         }
-        if fw.poll_events()? {
+        if fw.poll_events()?.reinstall {
             fw.block(&ban)?;
             println!("re-installed {h}");
         }

@@ -150,13 +150,16 @@ fn resyncs_after_table_is_deleted_and_recreated_without_busy_loop() {
     let active = [ban("203.0.113.9", Some(3600)), ban("2001:db8:bad::9", Some(3600))];
     fw.block_many(&active).unwrap();
     while readable(&fw, Duration::from_millis(50)) {
-        assert!(!fw.poll_events().unwrap(), "our own bans are no reason to resync");
+        assert!(
+            !fw.poll_events().unwrap().reinstall,
+            "our own bans are no reason to resync"
+        );
     }
 
     nft(&["delete", "table", "inet", "fw4"]);
     assert!(readable(&fw, Duration::from_secs(1)));
     assert!(
-        !fw.poll_events().unwrap(),
+        !fw.poll_events().unwrap().reinstall,
         "table gone: nothing to re-install into"
     );
     assert!(fw.block(&active[0]).is_err(), "bans fail while the table is gone");
@@ -175,7 +178,7 @@ fn resyncs_after_table_is_deleted_and_recreated_without_busy_loop() {
     assert!(readable(&fw, Duration::from_secs(1)), "event within 1 s");
     let mut resync = false;
     while readable(&fw, Duration::from_millis(20)) {
-        resync |= fw.poll_events().unwrap();
+        resync |= fw.poll_events().unwrap().reinstall;
     }
     assert!(resync, "poll_events asks for a resync");
     fw.block_many(&active).unwrap();
@@ -187,7 +190,7 @@ fn resyncs_after_table_is_deleted_and_recreated_without_busy_loop() {
     // `fw4 reload` (flush + re-declare) keeps the elements: no resync needed.
     load(&ruleset);
     while readable(&fw, Duration::from_millis(50)) {
-        assert!(!fw.poll_events().unwrap(), "reload keeps the sets");
+        assert!(!fw.poll_events().unwrap().reinstall, "reload keeps the sets");
     }
     assert!(element("fw4", "logjail_v4", "203.0.113.9").is_some());
 
@@ -196,7 +199,7 @@ fn resyncs_after_table_is_deleted_and_recreated_without_busy_loop() {
     load(&fw4_ruleset("wan0", false));
     let mut resync = false;
     while readable(&fw, Duration::from_millis(200)) {
-        resync |= fw.poll_events().unwrap();
+        resync |= fw.poll_events().unwrap().reinstall;
     }
     assert!(resync);
     fw.block_many(&active).unwrap();

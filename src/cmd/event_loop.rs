@@ -7,12 +7,23 @@
 //!
 //! The loop also serves the control socket (a client asking for a reload ends the loop with
 //! [`Exit::Reload`] too; the caller answers it) and has the state [`Keeper`] write what is due.
+//!
+//! It follows the router's addresses when the watcher could be opened ([`AddrWatch`]): a
+//! change hands the new list to the engine ([`Engine::set_own`]), which lifts bans now
+//! covering an own address. A watcher that fails is logged and dropped (the last list stays);
+//! it is never read again, so it cannot make the loop spin.
+//!
+//! Bans the kernel refused are tried again when the firewall says a set changed
+//! ([`crate::firewall::Changes::retry`]) and every [`RETRY_MS`] while any wait.
 
+pub use super::apply::{apply, Applied};
+
+use crate::addrwatch::AddrWatch;
 use crate::clock::Now;
 use crate::control::handle::handle;
 use crate::control::server::Server;
-use crate::engine::{Action, Counters, Engine};
-use crate::firewall::{Ban, Error, Firewall};
+use crate::engine::{Action, Engine, RETRY_MS};
+use crate::firewall::Firewall;
 use crate::source::{Source, Status};
 use crate::state::keeper::Keeper;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -55,67 +66,38 @@ pub fn signals() -> nix::Result<SignalFd> {
 pub struct Services {
     pub control: Option<Server>,
     pub keeper: Option<Keeper>,
+    /// The router's addresses, followed (`None`: the start-up list stays).
+    pub watch: Option<AddrWatch>,
 }
 
-/// Applies `actions` (and empties the buffer): the one place the engine's decisions reach
-/// the firewall backend and the state keeper. Consecutive blocks go in one batch. Returns the
-/// first backend error (also logged and counted).
-pub fn apply(
-    actions: &mut Vec<Action>,
-    fw: &mut dyn Firewall,
-    counters: &mut Counters,
-    keeper: Option<&mut Keeper>,
-) -> Option<Error> {
-    if actions.is_empty() {
-        return None;
-    }
-    if let Some(k) = keeper {
-        k.mark();
-    }
-    let mut first = None;
-    let mut failed = |e: Error, counters: &mut Counters| {
-        counters.firewall_errors += 1;
-        first.get_or_insert(e);
+/// Reads the address watcher and hands a changed list to the engine; drops the watcher on an
+/// error. Returns the actions to apply in `actions`.
+fn own_changed(svc: &mut Services, engine: &mut Engine, now: Now, actions: &mut Vec<Action>) {
+    let Some(w) = svc.watch.as_mut() else {
+        return;
     };
-    let mut bans: Vec<Ban> = Vec::new();
-    let mut it = actions.drain(..).peekable();
-    while let Some(a) = it.next() {
-        match a {
-            Action::Block { ban } => {
-                bans.push(ban);
-                if matches!(it.peek(), Some(Action::Block { .. })) {
-                    continue;
-                }
-                let r = match bans.as_slice() {
-                    [one] => fw.block(one).map_err(|e| {
-                        log::error!("{}: ban {}: {e}", one.jail, one.host);
-                        e
-                    }),
-                    many => fw.block_many(many).map_err(|e| {
-                        log::error!("installing {} bans: {e}", many.len());
-                        e
-                    }),
-                };
-                if let Err(e) = r {
-                    failed(e, counters);
-                }
-                bans.clear();
+    match w.read() {
+        Ok(changes) if changes.is_empty() => {}
+        Ok(changes) => {
+            let own = w.own();
+            let same = own.len() == engine.own().len() && own.iter().all(|c| engine.own().contains(c));
+            if !same {
+                log::info!(
+                    "the router's addresses changed ({} changes): {} own addresses now",
+                    changes.len(),
+                    own.len()
+                );
             }
-            Action::Release { jail, host } => {
-                if let Err(e) = fw.release(&jail, host) {
-                    log::error!("{jail}: unban {host}: {e}");
-                    failed(e, counters);
-                }
-            }
-            Action::ReleaseAll => {
-                if let Err(e) = fw.flush() {
-                    log::error!("emptying the sets: {e}");
-                    failed(e, counters);
-                }
+            let n = engine.set_own(&own, now, actions);
+            if n > 0 {
+                log::info!("{n} bans lifted: they cover one of the router's own addresses");
             }
         }
+        Err(e) => {
+            log::error!("address watch: {e}; no longer following the router's addresses");
+            svc.watch = None;
+        }
     }
-    first
 }
 
 /// Runs until a signal, a reload request or the end of standard input. The clock is read
@@ -128,6 +110,7 @@ pub fn run(
     svc: &mut Services,
 ) -> Exit {
     let mut zone_checked_ms = None;
+    let mut retried_ms = Now::read().mono_ms;
     let mut actions: Vec<Action> = Vec::new();
     let mut now = Now::read();
     loop {
@@ -137,9 +120,10 @@ pub fn run(
             zone_checked_ms = Some(now.mono_ms);
         }
         source.tick(now.mono_ms);
-        let (ready_src, ready_sig, ready_fw) = {
+        let (ready_src, ready_sig, ready_fw, ready_watch) = {
             let src_fd = source.fd();
             let fw_borrowed = fw.events().and_then(|e| e.event_fd());
+            let watch_fd = svc.watch.as_ref().map(AddrWatch::fd);
             let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(12);
             fds.push(PollFd::new(sig.as_fd(), PollFlags::POLLIN));
             if let Some(fd) = src_fd {
@@ -148,13 +132,21 @@ pub fn run(
             if let Some(fd) = fw_borrowed {
                 fds.push(PollFd::new(fd, PollFlags::POLLIN));
             }
+            if let Some(fd) = watch_fd {
+                fds.push(PollFd::new(fd, PollFlags::POLLIN));
+            }
             if let Some(ctl) = &svc.control {
                 ctl.poll_fds(&mut fds);
             }
-            let wait = source
-                .next_deadline_ms()
-                .map_or(TICK_MS, |d| d.saturating_sub(now.mono_ms))
-                .min(TICK_MS);
+            let due = [
+                source.next_deadline_ms(),
+                svc.keeper.as_ref().and_then(Keeper::next_due_ms),
+            ];
+            let wait = due
+                .into_iter()
+                .flatten()
+                .map(|d| d.saturating_sub(now.mono_ms))
+                .fold(TICK_MS, u64::min);
             let timeout = PollTimeout::try_from(wait as i32).unwrap_or(PollTimeout::MAX);
             match poll(&mut fds, timeout) {
                 Ok(_) | Err(nix::errno::Errno::EINTR) => {}
@@ -167,10 +159,12 @@ pub fn run(
             };
             let src_i = 1;
             let fw_i = 1 + usize::from(src_fd.is_some());
+            let watch_i = fw_i + usize::from(fw_borrowed.is_some());
             (
                 src_fd.is_none() || ready(src_i),
                 ready(0),
                 fw_borrowed.is_some() && ready(fw_i),
+                watch_fd.is_some() && ready(watch_i),
             )
         };
         if ready_sig {
@@ -193,7 +187,7 @@ pub fn run(
             let mut n = 0u32;
             let status = source.read(now.mono_ms, &mut |raw: &[u8]| {
                 engine.line(raw, now, &mut actions);
-                apply(&mut actions, fw, &mut engine.counters, svc.keeper.as_mut());
+                apply(&mut actions, fw, engine, svc.keeper.as_mut());
                 n += 1;
                 if n % LINES_PER_TURN == 0 {
                     now = Now::read();
@@ -209,11 +203,25 @@ pub fn run(
         }
         if ready_fw {
             match fw.events().map(|e| e.poll_events()) {
-                Some(Ok(true)) => engine.reinstall(now, &mut actions),
-                Some(Ok(false)) | None => {}
+                Some(Ok(c)) if c.reinstall => engine.reinstall(now, &mut actions),
+                Some(Ok(c)) if c.retry && engine.has_refused() => {
+                    retried_ms = now.mono_ms;
+                    engine.retry(now, &mut actions);
+                }
+                Some(Ok(_)) | None => {}
                 Some(Err(e)) => log::error!("firewall events: {e}"),
             }
-            apply(&mut actions, fw, &mut engine.counters, None);
+            apply(&mut actions, fw, engine, None);
+        }
+        if ready_watch {
+            own_changed(svc, engine, now, &mut actions);
+            apply(&mut actions, fw, engine, svc.keeper.as_mut());
+        }
+        if engine.has_refused() && now.mono_ms.saturating_sub(retried_ms) >= RETRY_MS {
+            // Elements the kernel expires raise no event: room may have been made.
+            retried_ms = now.mono_ms;
+            engine.retry(now, &mut actions);
+            apply(&mut actions, fw, engine, None);
         }
         let mut reload = false;
         if let Some(ctl) = svc.control.as_mut() {
@@ -224,7 +232,7 @@ pub fn run(
             });
         }
         engine.tick(now, &mut actions);
-        apply(&mut actions, fw, &mut engine.counters, svc.keeper.as_mut());
+        apply(&mut actions, fw, engine, svc.keeper.as_mut());
         if let Some(k) = svc.keeper.as_mut() {
             k.tick(engine, now);
         }
@@ -232,91 +240,5 @@ pub fn run(
             log::info!("reload asked on the control socket");
             return Exit::Reload;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::addr::Host;
-    use crate::firewall::jail_name;
-
-    /// A backend that records calls and refuses blocks when `fail` is set.
-    #[derive(Default)]
-    struct Recorder {
-        log: Vec<String>,
-        fail: bool,
-    }
-
-    impl Firewall for Recorder {
-        fn init(&mut self) -> Result<(), Error> {
-            Ok(())
-        }
-        fn block(&mut self, b: &Ban) -> Result<(), Error> {
-            self.block_many(core::slice::from_ref(b))
-        }
-        fn block_many(&mut self, bans: &[Ban]) -> Result<(), Error> {
-            self.log.push(format!("block {}", bans.len()));
-            if self.fail {
-                return Err(Error::Kernel {
-                    what: "set logjail_v4 not found in table inet fw4".into(),
-                    errno: 2,
-                });
-            }
-            Ok(())
-        }
-        fn release(&mut self, jail: &str, host: Host) -> Result<(), Error> {
-            self.log.push(format!("release {jail} {host}"));
-            Ok(())
-        }
-        fn flush(&mut self) -> Result<(), Error> {
-            self.log.push("flush".into());
-            Ok(())
-        }
-        fn fin(&mut self) -> Result<(), Error> {
-            Ok(())
-        }
-    }
-
-    fn block(a: &str) -> Action {
-        Action::Block {
-            ban: Ban::new("dropbear", Host::parse(a).expect("host"), Some(60)),
-        }
-    }
-
-    #[test]
-    fn consecutive_blocks_go_in_one_batch_in_order() {
-        let mut fw = Recorder::default();
-        let mut c = Counters::default();
-        let mut actions = vec![
-            block("192.0.2.1"),
-            block("192.0.2.2"),
-            Action::Release {
-                jail: jail_name("dropbear"),
-                host: Host::parse("192.0.2.3").expect("host"),
-            },
-            block("192.0.2.4"),
-            Action::ReleaseAll,
-        ];
-        assert!(apply(&mut actions, &mut fw, &mut c, None).is_none());
-        assert!(actions.is_empty());
-        assert_eq!(
-            fw.log,
-            ["block 2", "release dropbear 192.0.2.3", "block 1", "flush"]
-        );
-    }
-
-    #[test]
-    fn a_backend_error_is_counted_returned_and_the_rest_goes_on() {
-        let mut fw = Recorder {
-            fail: true,
-            ..Recorder::default()
-        };
-        let mut c = Counters::default();
-        let mut actions = vec![block("192.0.2.1"), Action::ReleaseAll, block("192.0.2.2")];
-        let e = apply(&mut actions, &mut fw, &mut c, None).expect("error");
-        assert!(e.to_string().contains("logjail_v4"), "{e}");
-        assert_eq!(c.firewall_errors, 2);
-        assert_eq!(fw.log, ["block 1", "flush", "block 1"]);
     }
 }

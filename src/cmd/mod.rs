@@ -1,6 +1,7 @@
 //! The shell's verbs: the command line ([`cli`]) and one module per verb, each `run`
 //! returning the process exit code; `logjail run`'s event loop ([`event_loop`]) and setup.
 
+pub mod apply;
 pub mod check;
 pub mod cli;
 pub mod ctl;

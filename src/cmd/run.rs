@@ -1,6 +1,7 @@
 //! `logjail run`: load the configuration, build the daemon, run the event loop.
 
 use crate::addr::Cidr;
+use crate::addrwatch::AddrWatch;
 use crate::clock::{self, Now};
 use crate::cmd::cli::RunArgs;
 use crate::cmd::event_loop::{self, apply, Exit};
@@ -29,6 +30,14 @@ pub fn run(args: &RunArgs) -> i32 {
     };
     logging::init(args.foreground, level);
 
+    // Follow the router's addresses from here on; without the watcher, the list at start stays.
+    let watch = match AddrWatch::open() {
+        Ok(w) => Some(w),
+        Err(e) => {
+            log::warn!("cannot follow the router's addresses ({e}); ignoreself uses the addresses at start");
+            None
+        }
+    };
     let own = own_addresses();
     let seed = seed();
     let mut engine = match Engine::new(&config, &own, seed) {
@@ -64,6 +73,8 @@ pub fn run(args: &RunArgs) -> i32 {
             return 1;
         }
     };
+    svc.watch = watch;
+    startup::adopt(&engine, fw.as_mut(), Now::read());
     let sig = match event_loop::signals() {
         Ok(s) => s,
         Err(e) => {
@@ -88,18 +99,18 @@ pub fn run(args: &RunArgs) -> i32 {
             Exit::Stop | Exit::SourceEnded => break,
             Exit::Reload => {
                 let now = Now::read();
-                let (e, outcome) = reload(path, engine, seed, now, &mut actions);
+                let own = svc
+                    .watch
+                    .as_ref()
+                    .filter(|w| w.synced())
+                    .map_or_else(own_addresses, AddrWatch::own);
+                let (e, outcome) = reload(path, engine, &own, seed, now, &mut actions);
                 engine = e;
-                apply(
-                    &mut actions,
-                    fw.as_mut(),
-                    &mut engine.counters,
-                    svc.keeper.as_mut(),
-                );
+                apply(&mut actions, fw.as_mut(), &mut engine, svc.keeper.as_mut());
                 let outcome = match outcome {
                     Ok(new) => {
                         if !args.dry_run && firewall_moved(&current, &new) {
-                            fw = move_firewall(fw, &new, &engine, now);
+                            fw = move_firewall(fw, &new, &mut engine, now);
                         }
                         current = new;
                         Ok(engine.jails.len())
@@ -155,6 +166,7 @@ fn load(path: &Path) -> Result<Config, config::ConfigError> {
 fn reload(
     path: &Path,
     old: Engine,
+    own: &[Cidr],
     seed: u64,
     now: Now,
     actions: &mut Vec<Action>,
@@ -166,7 +178,7 @@ fn reload(
             return (old, Err(e.to_string()));
         }
     };
-    let new = match Engine::new(&config, &own_addresses(), seed) {
+    let new = match Engine::new(&config, own, seed) {
         Ok(d) => d,
         Err(e) => {
             log::error!("reload: {e}; keeping the running configuration");
@@ -190,7 +202,7 @@ fn firewall_moved(old: &Config, new: &Config) -> bool {
 fn move_firewall(
     mut old: Box<dyn Firewall>,
     config: &Config,
-    engine: &Engine,
+    engine: &mut Engine,
     now: Now,
 ) -> Box<dyn Firewall> {
     let m = &config.main;
@@ -207,15 +219,31 @@ fn move_firewall(
             return old;
         }
     };
-    let bans = engine.active(now);
+    // Every active ban, refused ones included (the new sets may take them).
+    let mut all = Vec::new();
+    engine.reinstall(now, &mut all);
+    let bans: Vec<crate::firewall::Ban> = all
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::Block { ban } => Some(ban),
+            _ => None,
+        })
+        .collect();
     for b in &bans {
         if let Err(e) = old.release(&b.jail, b.host) {
             log::warn!("reload: lifting {} from the old set: {e}", b.host);
         }
     }
     let _ = old.fin();
-    if let Err(e) = new.block_many(&bans) {
-        log::error!("reload: installing {} bans in the new sets: {e}", bans.len());
+    match new.block_report(&bans) {
+        Ok(refused) => {
+            for r in refused {
+                if let Some(b) = bans.iter().find(|b| b.host == r.host) {
+                    engine.refused(&b.jail, r.host, &r.reason);
+                }
+            }
+        }
+        Err(e) => log::error!("reload: installing {} bans in the new sets: {e}", bans.len()),
     }
     log::info!(
         "reload: {} active bans moved to table {} {} (sets {}, {})",

@@ -2,28 +2,43 @@
 //! per command for scripts and LuCI. The JSON keys are stable (documented in the README):
 //!
 //! * `status`: `{"source":{"state","description"},"jails":[{"name","currently_failed",
-//!   "total_failed","currently_banned","total_banned"}]}`
-//! * `list`: `{"bans":[BAN…]}`, `ban`: `{"banned":BAN}`, `unban`: `{"unbanned":[BAN…]}` where
-//!   BAN is `{"jail","address","remaining","count","start"}` (`remaining` is `null` when
-//!   permanent)
+//!   "total_failed","currently_banned","total_banned"}],"refused":{"now","total"},
+//!   "firewall_errors","ignored_lines","state_failures":{"tmpfs","flash"},"own_addresses"}`
+//! * `list`: `{"bans":[BAN…],"refused":[BAN+"reason"…],"kernel_only":[{"address",
+//!   "remaining"}…]}` (`refused`: bans the kernel would not take, tried again;
+//!   `kernel_only`: elements the sets hold that logjail has no ban for), `ban`:
+//!   `{"banned":BAN}`, `unban`: `{"unbanned":[BAN…],"kernel_only":["address"…]}` plus
+//!   `"emptied":N` for `--all` (elements the sets held), where BAN is `{"jail","address",
+//!   "remaining","count","start"}` (`remaining` is `null` when permanent)
 //! * `reload`: `{"reloaded":true,"jails":N}`, `version`: `{"client","daemon"}` (`daemon` is
 //!   `null` when none answers), any failure: `{"error":"…"}`
 
-use crate::control::proto::{BanInfo, JailStatus, Request, Response};
+use crate::control::proto::{BanInfo, Health, HeldInfo, JailStatus, RefusedInfo, Request, Response};
 use crate::json;
 use std::fmt::Write;
+
+/// Everything a `list` answer carries.
+#[derive(Default)]
+struct Listing<'a> {
+    bans: Vec<&'a BanInfo>,
+    refused: Vec<&'a RefusedInfo>,
+    kernel: Vec<&'a HeldInfo>,
+}
 
 /// The answer to `req` as text or JSON.
 pub fn render(req: &Request, replies: &[Response], as_json: bool) -> String {
     let mut out = String::new();
-    let bans: Vec<&BanInfo> = replies
-        .iter()
-        .flat_map(|r| match r {
-            Response::Bans(b) | Response::Unbanned(b) => b.iter().collect(),
-            Response::Banned(b) => vec![b],
-            _ => Vec::new(),
-        })
-        .collect();
+    let mut l = Listing::default();
+    for r in replies {
+        match r {
+            Response::Bans(b) | Response::Unbanned(b) => l.bans.extend(b),
+            Response::Lifted { bans, .. } => l.bans.extend(bans),
+            Response::Banned(b) => l.bans.push(b),
+            Response::Refused(r) => l.refused.extend(r),
+            Response::KernelOnly(k) => l.kernel.extend(k),
+            _ => {}
+        }
+    }
     match (req, replies.first()) {
         (
             _,
@@ -32,9 +47,24 @@ pub fn render(req: &Request, replies: &[Response], as_json: bool) -> String {
                 source,
                 jails,
             }),
-        ) => status(&mut out, source_state, source, jails, as_json),
-        (Request::List { .. }, _) => ban_list(&mut out, "bans", &bans, as_json),
-        (_, Some(Response::Unbanned(_))) => ban_list(&mut out, "unbanned", &bans, as_json),
+        ) => status(&mut out, source_state, source, jails, None, as_json),
+        (
+            _,
+            Some(Response::Overview {
+                source_state,
+                source,
+                jails,
+                health,
+            }),
+        ) => status(&mut out, source_state, source, jails, Some(health), as_json),
+        (Request::List { .. }, _) => ban_list(&mut out, &l, as_json),
+        (_, Some(Response::Unbanned(_))) => lifted(&mut out, &l.bans, &[], None, req, as_json),
+        (
+            _,
+            Some(Response::Lifted {
+                kernel_only, emptied, ..
+            }),
+        ) => lifted(&mut out, &l.bans, kernel_only, *emptied, req, as_json),
         (_, Some(Response::Banned(b))) if as_json => {
             out.push_str("{\"banned\":");
             ban_json(&mut out, b);
@@ -76,7 +106,14 @@ pub fn duration(secs: Option<u32>) -> String {
     out
 }
 
-fn status(out: &mut String, state: &str, source: &str, jails: &[JailStatus], as_json: bool) {
+fn status(
+    out: &mut String,
+    state: &str,
+    source: &str,
+    jails: &[JailStatus],
+    health: Option<&Health>,
+    as_json: bool,
+) {
     if !as_json {
         let _ = writeln!(out, "source: {state} ({source})");
         let _ = writeln!(
@@ -90,6 +127,9 @@ fn status(out: &mut String, state: &str, source: &str, jails: &[JailStatus], as_
                 "{:<16} {:>16} {:>12} {:>16} {:>12}",
                 j.name, j.currently_failed, j.total_failed, j.currently_banned, j.total_banned
             );
+        }
+        if let Some(h) = health {
+            health_text(out, h);
         }
         return;
     }
@@ -110,7 +150,51 @@ fn status(out: &mut String, state: &str, source: &str, jails: &[JailStatus], as_
             j.currently_failed, j.total_failed, j.currently_banned, j.total_banned
         );
     }
-    out.push_str("]}\n");
+    out.push(']');
+    if let Some(h) = health {
+        let _ = write!(
+            out,
+            ",\"refused\":{{\"now\":{},\"total\":{}}},\"firewall_errors\":{},\"ignored_lines\":{},\"state_failures\":{{\"tmpfs\":{},\"flash\":{}}},\"own_addresses\":{}",
+            h.refused,
+            h.refused_total,
+            h.firewall_errors,
+            h.ignored_lines,
+            h.state_failures,
+            h.flash_failures,
+            h.own_addresses
+        );
+    }
+    out.push_str("}\n");
+}
+
+fn health_text(out: &mut String, h: &Health) {
+    let _ = writeln!(
+        out,
+        "refused bans: {} waiting, {} refusals in all{}",
+        h.refused,
+        h.refused_total,
+        if h.refused > 0 {
+            " (`logjail list` shows why; tried again when the set changes)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(out, "firewall errors: {}", h.firewall_errors);
+    let _ = writeln!(
+        out,
+        "ignored lines: {} (too long, with a NUL or unfinished; never judged)",
+        h.ignored_lines
+    );
+    if (h.state_failures, h.flash_failures) == (0, 0) {
+        out.push_str("state file: writes work\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "state file: {} failed writes in a row, flash copy: {}",
+            h.state_failures, h.flash_failures
+        );
+    }
+    let _ = writeln!(out, "own addresses: {} (loopback included)", h.own_addresses);
 }
 
 fn ban_json(out: &mut String, b: &BanInfo) {
@@ -127,32 +211,59 @@ fn ban_json(out: &mut String, b: &BanInfo) {
     let _ = write!(out, ",\"count\":{},\"start\":{}}}", b.count, b.start);
 }
 
-fn ban_list(out: &mut String, key: &str, bans: &[&BanInfo], as_json: bool) {
+fn held_json(out: &mut String, k: &HeldInfo) {
+    out.push_str("{\"address\":");
+    let _ = json::string(out, &k.address);
+    match k.remaining {
+        Some(r) => {
+            let _ = write!(out, ",\"remaining\":{r}}}");
+        }
+        None => out.push_str(",\"remaining\":null}"),
+    }
+}
+
+/// `[a,b,…]` of `items`, each written by `one`.
+fn array<T>(out: &mut String, items: &[T], one: impl Fn(&mut String, &T)) {
+    out.push('[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        one(out, x);
+    }
+    out.push(']');
+}
+
+fn row(out: &mut String, jail: &str, address: &str, remaining: Option<u32>, bans: &str) {
+    let _ = write!(
+        out,
+        "{:<16} {:<42} {:>12} {:>5}",
+        jail,
+        address,
+        duration(remaining),
+        bans
+    );
+}
+
+fn ban_list(out: &mut String, l: &Listing<'_>, as_json: bool) {
     if as_json {
-        let _ = write!(out, "{{\"{key}\":[");
-        for (i, b) in bans.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            ban_json(out, b);
-        }
-        out.push_str("]}\n");
-        return;
-    }
-    if bans.is_empty() {
-        out.push_str(if key == "bans" {
-            "no bans\n"
-        } else {
-            // The daemon asked the firewall to remove it all the same (elements left by a
-            // crash or added by hand): say both.
-            "no ban known to logjail; removed from the firewall's sets if it was there\n"
+        out.push_str("{\"bans\":");
+        array(out, &l.bans, |o, b| ban_json(o, b));
+        out.push_str(",\"refused\":");
+        array(out, &l.refused, |o, r| {
+            ban_json(o, &r.ban);
+            o.pop();
+            o.push_str(",\"reason\":");
+            let _ = json::string(o, &r.reason);
+            o.push('}');
         });
+        out.push_str(",\"kernel_only\":");
+        array(out, &l.kernel, |o, k| held_json(o, k));
+        out.push_str("}\n");
         return;
     }
-    if key == "unbanned" {
-        for b in bans {
-            let _ = writeln!(out, "{}: unbanned {}", b.jail, b.address);
-        }
+    if l.bans.is_empty() && l.refused.is_empty() && l.kernel.is_empty() {
+        out.push_str("no bans\n");
         return;
     }
     let _ = writeln!(
@@ -160,14 +271,65 @@ fn ban_list(out: &mut String, key: &str, bans: &[&BanInfo], as_json: bool) {
         "{:<16} {:<42} {:>12} {:>5}",
         "jail", "address", "remaining", "bans"
     );
+    for b in &l.bans {
+        row(out, &b.jail, &b.address, b.remaining, &b.count.to_string());
+        out.push('\n');
+    }
+    for r in &l.refused {
+        let b = &r.ban;
+        row(out, &b.jail, &b.address, b.remaining, &b.count.to_string());
+        let _ = writeln!(out, "  REFUSED by the kernel: {}", r.reason);
+    }
+    for k in &l.kernel {
+        row(out, "(kernel only)", &k.address, k.remaining, "-");
+        out.push_str("  not known to logjail\n");
+    }
+}
+
+/// The answer to `unban`: what logjail held, what only the sets held, what emptying found.
+fn lifted(
+    out: &mut String,
+    bans: &[&BanInfo],
+    kernel_only: &[String],
+    emptied: Option<u32>,
+    req: &Request,
+    as_json: bool,
+) {
+    if as_json {
+        out.push_str("{\"unbanned\":");
+        array(out, bans, |o, b| ban_json(o, b));
+        out.push_str(",\"kernel_only\":");
+        array(out, kernel_only, |o, a| {
+            let _ = json::string(o, a);
+        });
+        if let Some(n) = emptied {
+            let _ = write!(out, ",\"emptied\":{n}");
+        }
+        out.push_str("}\n");
+        return;
+    }
     for b in bans {
+        let _ = writeln!(out, "{}: unbanned {}", b.jail, b.address);
+    }
+    for a in kernel_only {
         let _ = writeln!(
             out,
-            "{:<16} {:<42} {:>12} {:>5}",
-            b.jail,
-            b.address,
-            duration(b.remaining),
-            b.count
+            "{a}: removed from the firewall's sets (logjail had no ban of it)"
+        );
+    }
+    if let Some(n) = emptied {
+        let _ = writeln!(
+            out,
+            "the firewall's sets are empty ({n} elements logjail had no ban for were removed too)"
+        );
+    } else if bans.is_empty() && kernel_only.is_empty() {
+        let what = match req {
+            Request::Unban { addr: Some(a) } => a.as_str(),
+            _ => "it",
+        };
+        let _ = writeln!(
+            out,
+            "nothing was banned: {what} is neither among logjail's bans nor in the firewall's sets"
         );
     }
 }
@@ -204,32 +366,5 @@ pub fn error(msg: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_like_people_write_them() {
-        assert_eq!(duration(None), "permanent");
-        assert_eq!(duration(Some(45)), "45s");
-        assert_eq!(duration(Some(3600)), "1h0m0s");
-        assert_eq!(duration(Some(90_061)), "1d1h1m1s");
-    }
-
-    #[test]
-    fn json_keys_are_the_documented_ones() {
-        let b = BanInfo {
-            jail: "dropbear".into(),
-            address: "2001:db8::/64".into(),
-            remaining: None,
-            count: 2,
-            start: 7,
-        };
-        let r = render(&Request::List { jail: None }, &[Response::Bans(vec![b])], true);
-        assert_eq!(
-            r,
-            "{\"bans\":[{\"jail\":\"dropbear\",\"address\":\"2001:db8::/64\",\"remaining\":null,\"count\":2,\"start\":7}]}\n"
-        );
-        assert_eq!(version("1", None, true), "{\"client\":\"1\",\"daemon\":null}\n");
-        assert_eq!(error("a\"b"), "{\"error\":\"a\\\"b\"}\n");
-    }
-}
+#[path = "show_tests.rs"]
+mod tests;

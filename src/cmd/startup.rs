@@ -47,7 +47,7 @@ pub fn services(
             }
             None => false,
         };
-        apply(&mut actions, fw, &mut engine.counters, None);
+        apply(&mut actions, fw, engine, None);
         keeper.settle(engine);
         if changed {
             keeper.mark();
@@ -55,6 +55,33 @@ pub fn services(
         svc.keeper = Some(keeper);
     }
     Ok(svc)
+}
+
+/// Elements the sets hold that the engine has no ban for (left by a crash, a state file
+/// lost or refused, added by hand) are *adopted* as kernel-only entries: logged here, shown by
+/// `logjail list` (marked `kernel only`), lifted by `logjail unban ADDR` and `unban --all`,
+/// and otherwise left to their kernel timeouts (they are not copied into a jail, so they do
+/// not count as repeat offences and are not saved in the state file).
+pub fn adopt(engine: &Engine, fw: &mut dyn Firewall, now: Now) {
+    let held = match fw.held() {
+        Ok(h) => h,
+        Err(e) => {
+            log::warn!("cannot read what the firewall's sets hold: {e}");
+            return;
+        }
+    };
+    let known: Vec<_> = engine.active(now).into_iter().map(|b| b.host).collect();
+    let unknown: Vec<_> = held.iter().filter(|k| !known.contains(&k.host)).collect();
+    if unknown.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = unknown.iter().take(5).map(|k| k.host.to_string()).collect();
+    log::info!(
+        "the firewall's sets hold {} elements logjail has no ban for ({}{}): kept with their kernel timeouts; `logjail list` shows them, `logjail unban` lifts them",
+        unknown.len(),
+        shown.join(", "),
+        if unknown.len() > shown.len() { ", …" } else { "" }
+    );
 }
 
 /// Answers the clients that asked for the reload that just ended.

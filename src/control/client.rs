@@ -13,7 +13,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 const CLOSED: &str = "the daemon closed the connection without an answer (too many clients?)";
 
 /// Sends `req` to the daemon at `path` and returns its reply frames (for `List`, every
-/// `Bans` frame up to `End`, which is not included).
+/// `Bans`, `Refused` and `KernelOnly` frame up to `End`, which is not included).
 pub fn call(path: &Path, req: &Request) -> Result<Vec<Response>, ControlError> {
     let mut s = UnixStream::connect(path).map_err(|error| connect_error(path, error))?;
     let fail = |what: String| ControlError::Reply {
@@ -34,7 +34,9 @@ pub fn call(path: &Path, req: &Request) -> Result<Vec<Response>, ControlError> {
         let r = frame(&mut s).map_err(fail)?;
         match r {
             Response::End => break,
-            Response::Bans(_) if streaming => replies.push(r),
+            Response::Bans(_) | Response::Refused(_) | Response::KernelOnly(_) if streaming => {
+                replies.push(r)
+            }
             other => {
                 replies.push(other);
                 break;

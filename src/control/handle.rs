@@ -1,8 +1,14 @@
 //! Answers one control request: reads come from the engine's jails, manual bans and unbans
 //! are engine requests whose actions are applied at once (so the client hears the firewall's
 //! answer). Runs inside the event loop, between lines.
+//!
+//! `list` also asks the firewall what its sets hold and shows the elements no ban of logjail
+//! accounts for as kernel-only; `unban` says what went from logjail's bans and what from the
+//! sets alone, and "nothing was banned" only when neither held it.
 
-use super::proto::{BanInfo, BanTime, JailStatus, Request, Response, BANS_PER_FRAME};
+use super::proto::{
+    BanInfo, BanTime, Health, HeldInfo, JailStatus, RefusedInfo, Request, Response, BANS_PER_FRAME,
+};
 use super::server::Handled;
 use crate::clock::Now;
 use crate::cmd::event_loop::apply;
@@ -26,8 +32,8 @@ pub fn handle(
         Request::Version => vec![Response::Version {
             version: env!("CARGO_PKG_VERSION").into(),
         }],
-        Request::Status { jail } => vec![status(daemon, source, jail.as_deref())],
-        Request::List { jail } => list(daemon, jail.as_deref(), now),
+        Request::Status { jail } => vec![status(daemon, source, keeper.as_deref(), jail.as_deref(), now)],
+        Request::List { jail } => list(daemon, fw, jail.as_deref(), now),
         Request::Ban {
             jail,
             addr,
@@ -57,7 +63,13 @@ fn info(jail: &str, d: &Decision, clock: i64) -> BanInfo {
     }
 }
 
-fn status(daemon: &Engine, source: &Source, only: Option<&str>) -> Response {
+fn status(
+    daemon: &Engine,
+    source: &Source,
+    keeper: Option<&Keeper>,
+    only: Option<&str>,
+    now: Now,
+) -> Response {
     if let Some(name) = only {
         if let Err(e) = jail_index(daemon, name) {
             return e;
@@ -83,14 +95,30 @@ fn status(daemon: &Engine, source: &Source, only: Option<&str>) -> Response {
         Status::Waiting => "waiting",
         Status::Ended => "ended",
     };
-    Response::Status {
+    let (state_failures, flash_failures) = keeper.map_or((0, 0), Keeper::failures);
+    let c = daemon.counters;
+    let health = Health {
+        refused: daemon.refusals(now).count() as u64,
+        refused_total: c.refused,
+        firewall_errors: c.firewall_errors,
+        ignored_lines: source.stats().ignored,
+        state_failures,
+        flash_failures,
+        own_addresses: u32::try_from(daemon.own().len()).unwrap_or(u32::MAX),
+    };
+    Response::Overview {
         source_state: source_state.into(),
         source: source.to_string(),
         jails,
+        health,
     }
 }
 
-fn list(daemon: &Engine, only: Option<&str>, now: Now) -> Vec<Response> {
+fn frames<T: Clone>(all: &[T], wrap: fn(Vec<T>) -> Response, out: &mut Vec<Response>) {
+    out.extend(all.chunks(BANS_PER_FRAME).map(|c| wrap(c.to_vec())));
+}
+
+fn list(daemon: &Engine, fw: &mut dyn Firewall, only: Option<&str>, now: Now) -> Vec<Response> {
     if let Some(name) = only {
         if let Err(e) = jail_index(daemon, name) {
             return vec![e];
@@ -103,14 +131,49 @@ fn list(daemon: &Engine, only: Option<&str>, now: Now) -> Vec<Response> {
         .filter(|j| only.map_or(true, |n| n == j.name))
         .flat_map(|j| j.bans().map(move |d| (j, d)))
         .filter(|(_, d)| d.remaining(clock) != Some(0))
+        .filter(|(j, d)| !daemon.is_refused(&j.name, &d.host))
         .map(|(j, d)| info(&j.name, d, clock))
         .collect();
-    let mut out: Vec<Response> = all
-        .chunks(BANS_PER_FRAME)
-        .map(|c| Response::Bans(c.to_vec()))
+    let refused: Vec<RefusedInfo> = daemon
+        .refusals(now)
+        .filter(|(r, _)| only.map_or(true, |n| n == r.jail.as_str()))
+        .map(|(r, d)| RefusedInfo {
+            ban: info(&r.jail, d, clock),
+            reason: r.reason.clone(),
+        })
         .collect();
+    let mut out = Vec::new();
+    frames(&all, Response::Bans, &mut out);
+    frames(&refused, Response::Refused, &mut out);
+    if only.is_none() {
+        frames(&kernel_only(daemon, fw, now), Response::KernelOnly, &mut out);
+    }
     out.push(Response::End);
     out
+}
+
+/// What the sets hold that no ban of logjail (a jail's or recidive's) accounts for.
+fn kernel_only(daemon: &Engine, fw: &mut dyn Firewall, now: Now) -> Vec<HeldInfo> {
+    let held = match fw.held() {
+        Ok(h) => h,
+        Err(e) => {
+            log::warn!("list: cannot read the firewall's sets: {e}");
+            return Vec::new();
+        }
+    };
+    let known: Vec<_> = daemon
+        .active(now)
+        .into_iter()
+        .map(|b| b.host)
+        .chain(daemon.jails.iter().flat_map(|j| j.bans().map(|d| d.host)))
+        .collect();
+    held.into_iter()
+        .filter(|k| !known.contains(&k.host))
+        .map(|k| HeldInfo {
+            address: k.host.to_string(),
+            remaining: k.remaining,
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -129,7 +192,7 @@ fn ban(
         BanTime::Seconds(s) => engine::BanTime::Seconds(s),
         BanTime::Permanent => engine::BanTime::Permanent,
     };
-    let own = crate::config::selfaddr::addresses();
+    let own = daemon.own().to_vec();
     let mut actions = Vec::new();
     let req = engine::BanRequest {
         jail,
@@ -141,7 +204,14 @@ fn ban(
         Ok(d) => d,
         Err(e) => return err(e.to_string()),
     };
-    if let Some(e) = apply(&mut actions, fw, &mut daemon.counters, keeper) {
+    let done = apply(&mut actions, fw, daemon, keeper);
+    if let Some(r) = done.refused.iter().find(|r| r.host == d.host) {
+        return err(format!(
+            "{jail}: ban {}: the kernel refused it: {}; logjail keeps the ban and tries again when the set changes",
+            d.host, r.reason
+        ));
+    }
+    if let Some(e) = done.error {
         return err(format!("{jail}: ban {}: {e}", d.host));
     }
     Response::Banned(info(jail, &d, daemon.clock(now)))
@@ -159,9 +229,22 @@ fn unban(
         Ok(g) => g,
         Err(e) => return err(e.to_string()),
     };
-    if let Some(e) = apply(&mut actions, fw, &mut daemon.counters, keeper) {
+    let done = apply(&mut actions, fw, daemon, keeper);
+    if let Some(e) = done.error {
         return err(format!("unban: {e}"));
     }
     let clock = daemon.clock(now);
-    Response::Unbanned(gone.iter().map(|(j, d)| info(j, d, clock)).collect())
+    let bans: Vec<BanInfo> = gone.iter().map(|(j, d)| info(j, d, clock)).collect();
+    // The kernel's own: removed elements no ban of logjail accounts for.
+    let kernel_only = done
+        .lifted
+        .iter()
+        .filter(|h| gone.iter().all(|(_, d)| d.host != **h))
+        .map(|h| h.to_string())
+        .collect();
+    Response::Lifted {
+        bans,
+        kernel_only,
+        emptied: done.emptied.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+    }
 }

@@ -3,8 +3,10 @@
 //! A frame is a big-endian `u32` length followed by that many bytes of postcard. A request is
 //! at most [`MAX_REQUEST`] bytes; a reply frame at most [`MAX_REPLY`]. Every request is
 //! answered by exactly one frame, except [`Request::List`], answered by any number of
-//! [`Response::Bans`] frames of at most [`BANS_PER_FRAME`] bans each and a final
-//! [`Response::End`]. The daemon closes the connection after the last frame.
+//! [`Response::Bans`], [`Response::Refused`] and [`Response::KernelOnly`] frames of at most
+//! [`BANS_PER_FRAME`] entries each and a final [`Response::End`]. The daemon closes the
+//! connection after the last frame. `status` is answered by [`Response::Overview`] and
+//! `unban` by [`Response::Lifted`] (the older `Status` and `Unbanned` stay decodable).
 //!
 //! The enums are append-only: new variants go at the end, so an older client still decodes
 //! the replies it knows.
@@ -75,6 +77,40 @@ pub struct BanInfo {
     pub start: i64,
 }
 
+/// An element the firewall's sets hold that logjail has no ban for (left by a crash, added by
+/// hand).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldInfo {
+    pub address: String,
+    /// Seconds the kernel keeps it; `None` = permanent.
+    pub remaining: Option<u32>,
+}
+
+/// A ban the kernel refused, with its reason; logjail tries it again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedInfo {
+    pub ban: BanInfo,
+    pub reason: String,
+}
+
+/// The daemon's health beside the jails' counters, for `status`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Bans the kernel refused that wait for another try.
+    pub refused: u64,
+    /// Refusals since start (each try counts).
+    pub refused_total: u64,
+    /// Firewall requests that failed since start.
+    pub firewall_errors: u64,
+    /// Lines the source did not hand out: too long, with a NUL, unfinished (never judged).
+    pub ignored_lines: u64,
+    /// Failed writes in a row of the state file (tmpfs) and of its flash copy.
+    pub state_failures: u32,
+    pub flash_failures: u32,
+    /// The router's own addresses as the engine knows them (loopback included).
+    pub own_addresses: u32,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Response {
     Version {
@@ -95,6 +131,24 @@ pub enum Response {
         jails: u32,
     },
     Error(String),
+    /// `list`: elements the sets hold that logjail has no ban for.
+    KernelOnly(Vec<HeldInfo>),
+    /// `list`: bans the kernel refused.
+    Refused(Vec<RefusedInfo>),
+    /// `status`.
+    Overview {
+        source_state: String,
+        source: String,
+        jails: Vec<JailStatus>,
+        health: Health,
+    },
+    /// `unban`: the bans logjail held, the elements the sets held that it did not know
+    /// (`unban ADDR`), and how many elements an emptying (`unban --all`) found.
+    Lifted {
+        bans: Vec<BanInfo>,
+        kernel_only: Vec<String>,
+        emptied: Option<u32>,
+    },
 }
 
 /// What can be wrong with a frame.

@@ -20,12 +20,16 @@
 //! **Dispatch.** Each filter runs once per line, and only when it declares the line's program
 //! (lines without a program reach every filter). logjail's own log lines are dropped first.
 
+mod own;
+mod refused;
 mod requests;
+mod say;
 mod snapshot;
 #[cfg(test)]
 mod tests;
 pub mod time;
 
+pub use refused::{Refused, MAX_REFUSED, REASON_MAX, RETRY_MS};
 pub use requests::{BanRequest, BanTime, RequestError};
 pub use snapshot::Restored;
 
@@ -40,6 +44,7 @@ use crate::jail::{Decision, Jail, Verdict};
 use crate::line;
 use crate::logging::TAG;
 use core::fmt;
+use say::{release, Lasting, Why};
 use time::EventClock;
 
 /// Why the engine could not be built.
@@ -68,7 +73,11 @@ pub enum Action {
     Block { ban: Ban },
     /// Take `host` out of the sets (whether or not the engine had a record of it).
     Release { jail: JailName, host: Host },
-    /// Take every element out of logjail's sets (`unban --all`).
+    /// Take every element overlapping `host` out of the sets, whichever jail put it there and
+    /// whether or not the engine knew it (`unban ADDR`: elements left by a crash or added by
+    /// hand go too).
+    Lift { host: Host },
+    /// Take every element out of logjail's sets (`unban --all`), unknown ones included.
     ReleaseAll,
 }
 
@@ -87,6 +96,8 @@ pub struct Counters {
     pub lines: u64,
     pub matched: u64,
     pub firewall_errors: u64,
+    /// Bans the kernel refused (each refusal of each try).
+    pub refused: u64,
 }
 
 pub struct Engine {
@@ -98,57 +109,16 @@ pub struct Engine {
     pub jails: Vec<Jail>,
     /// Hosts banned often across all jails (`recidive_maxbans`); `None` when off.
     pub recidive: Option<Recidive>,
+    /// `ignoreself[i]`: jail `i` ignores the router's own addresses.
+    ignoreself: Vec<bool>,
+    /// The router's own addresses as last told ([`Engine::set_own`]), loopback included.
+    own: Vec<Cidr>,
+    /// Bans the kernel refused, with why, until retried (see [`refused`]).
+    refused: Vec<Refused>,
     clock: EventClock,
     /// Seconds east of UTC of the router's zone, for lines stamped in local time.
     utc_offset: i64,
     pub counters: Counters,
-}
-
-/// How long a ban lasts, as the log says it: `for 600s` or `permanently` (formatted in place,
-/// without a `String` per ban).
-struct Lasting(Option<u32>);
-
-impl fmt::Display for Lasting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(s) => write!(f, "for {s}s"),
-            None => f.write_str("permanently"),
-        }
-    }
-}
-
-/// Why a ban is lifted, as the log line says it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Why {
-    Expired,
-    Manual,
-    /// A reload removed the jail or now ignores the host.
-    Reload,
-    /// A reload turned recidive off.
-    RecidiveOff,
-    /// A saved ban whose jail is gone or whose host is now ignored.
-    Saved,
-}
-
-impl fmt::Display for Why {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Why::Expired => "",
-            Why::Manual => " (manual)",
-            Why::Reload => " (jail removed or host now ignored)",
-            Why::RecidiveOff => " (recidive turned off)",
-            Why::Saved => " (saved ban; jail removed or host now ignored)",
-        })
-    }
-}
-
-/// Logs and pushes the release of `host` from `jail`: the one place a ban is lifted.
-fn release(out: &mut Vec<Action>, jail: &str, host: Host, why: Why) {
-    log::info!("{jail}: unban {host}{why}");
-    out.push(Action::Release {
-        jail: jail_name(jail),
-        host,
-    });
 }
 
 /// Loopback is never banned, whatever the configuration says.
@@ -179,6 +149,7 @@ impl Engine {
         let mut filters: Vec<Filter> = Vec::new();
         let mut jails_of: Vec<Vec<usize>> = Vec::new();
         let mut jails = Vec::new();
+        let mut ignoreself = Vec::new();
         for (n, jc) in config.jails.iter().filter(|j| j.enabled).enumerate() {
             let fi = match filters.iter().position(|f| f.name() == jc.filter) {
                 Some(i) => i,
@@ -195,17 +166,19 @@ impl Engine {
             let mut ignore: Vec<Cidr> = loopback().to_vec();
             ignore.extend_from_slice(&config.main.ignoreip);
             ignore.extend_from_slice(&jc.ignoreip);
-            if jc.ignoreself {
-                ignore.extend_from_slice(own);
-            }
             jails_of[fi].push(jails.len());
-            jails.push(Jail::with(
+            let mut jail = Jail::with(
                 &jc.name,
                 jc.params(),
                 ignore,
                 jc.capacity(),
                 seed.rotate_left(n as u32 * 7),
-            ));
+            );
+            if jc.ignoreself {
+                jail.set_own(own);
+            }
+            jails.push(jail);
+            ignoreself.push(jc.ignoreself);
         }
         if jails.is_empty() {
             return Err(SetupError::NoJails);
@@ -219,6 +192,9 @@ impl Engine {
                 .main
                 .recidive
                 .map(|p| Recidive::new(p, seed.rotate_left(29))),
+            ignoreself,
+            own: own.to_vec(),
+            refused: Vec::new(),
             clock: EventClock::new(),
             utc_offset: 0,
             counters: Counters::default(),
@@ -375,8 +351,10 @@ impl Engine {
         rec.chain(jails).filter(|b| b.left != Some(0)).collect()
     }
 
-    /// The firewall lost its elements (fw4 restart): every active ban again.
-    pub fn reinstall(&self, now: Now, out: &mut Vec<Action>) {
+    /// The firewall lost its elements (fw4 restart): every active ban again (refused ones
+    /// included: a re-created set may take them).
+    pub fn reinstall(&mut self, now: Now, out: &mut Vec<Action>) {
+        self.refused.clear();
         let bans = self.active(now);
         if !bans.is_empty() {
             log::info!("re-installing {} active bans", bans.len());

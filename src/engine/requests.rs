@@ -85,7 +85,8 @@ impl Engine {
             })
     }
 
-    /// A manual ban. `own` are the router's own addresses (never banned).
+    /// A manual ban. The router's own addresses — `own` and the engine's list
+    /// ([`Engine::set_own`]) — are never banned.
     pub fn ban(
         &mut self,
         req: BanRequest<'_>,
@@ -102,7 +103,8 @@ impl Engine {
         let ji = self.jail_index(jail)?;
         let host = host_in(&self.jails[ji], text).ok_or_else(|| RequestError::NotAnAddress(text.into()))?;
         let never = super::loopback();
-        if let Some(c) = never.iter().chain(own).find(|c| c.overlaps(&host)) {
+        let mut never = never.iter().chain(own).chain(self.own.iter());
+        if let Some(c) = never.find(|c| c.overlaps(&host)) {
             return Err(RequestError::Own { host, cidr: *c });
         }
         if !host.can_offend() {
@@ -127,9 +129,10 @@ impl Engine {
     }
 
     /// A manual unban of `text` (`None`: every ban). Every jail's and recidive's ban of the
-    /// host goes, and the firewall is asked to release the host even when no jail knew it
-    /// (the sets are logjail's: an element left by a crash or added by hand must go too);
-    /// `None` asks it to release everything. Returns the bans the engine held.
+    /// host goes, and the firewall is asked to lift every element overlapping the host
+    /// ([`Action::Lift`]) whether or not a jail knew it (the sets are logjail's: an element
+    /// left by a crash or added by hand must go too); `None` asks it to empty the sets.
+    /// Returns the bans the engine held.
     pub fn unban(
         &mut self,
         text: Option<&str>,
@@ -184,14 +187,13 @@ impl Engine {
                 out.push(Action::ReleaseAll);
             }
             Some(_) => {
-                for (jail, h) in asked {
-                    if gone.iter().all(|(_, d)| d.host != h) {
-                        log::info!("{h}: no ban known; the firewall is asked to remove it anyway");
-                        out.push(Action::Release { jail, host: h });
-                    }
+                for (_, h) in asked {
+                    out.push(Action::Lift { host: h });
                 }
             }
         }
+        self.refused
+            .retain(|r| text.is_some() && gone.iter().all(|(_, d)| d.host != r.host));
         Ok(gone)
     }
 
@@ -228,6 +230,10 @@ impl Engine {
         new.clock = self.clock;
         new.utc_offset = self.utc_offset;
         new.clock.tick(now);
+        new.refused = self.refused;
+        // A recidive ban adopted from the old engine may cover an own address.
+        let own = new.own.clone();
+        new.set_own(&own, now, out);
         log::info!("reloaded: {} jails", new.jails.len());
         new
     }

@@ -1,6 +1,8 @@
 //! The engine fed lines, ticks and requests; the actions it asks for are asserted. Lines and
 //! time here, requests (manual ban and unban, restore, reload) in `tests_requests.rs`.
 
+#[path = "tests_own.rs"]
+mod own;
 #[path = "tests_requests.rs"]
 mod requests;
 
@@ -56,6 +58,7 @@ fn show(a: &Action) -> String {
             s
         }
         Action::Release { jail, host } => format!("unban {jail} {host}"),
+        Action::Lift { host } => format!("lift {host}"),
         Action::ReleaseAll => "flush".into(),
     }
 }

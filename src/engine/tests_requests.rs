@@ -31,17 +31,21 @@ fn manual_ban_and_unban_are_requests_with_actions() {
         .unban(Some("198.51.100.7"), at(T0 + 1), &mut out)
         .expect("unban");
     assert_eq!(gone.len(), 1);
-    assert_eq!(shown(&out), vec!["unban dropbear 198.51.100.7"]);
+    assert_eq!(
+        shown(&out),
+        vec!["unban dropbear 198.51.100.7", "lift 198.51.100.7"]
+    );
 }
 
 #[test]
 fn unban_asks_the_firewall_even_for_a_host_the_engine_does_not_know() {
-    // issue 10: an element left by a crash or added by hand could not be lifted.
+    // issue 10: an element left by a crash or added by hand could not be lifted. The lift
+    // covers every element overlapping the host, whichever jail put it there.
     let mut e = engine();
     let mut out = Vec::new();
     let gone = e.unban(Some("203.0.113.50"), at(T0), &mut out).expect("unban");
     assert!(gone.is_empty());
-    assert_eq!(shown(&out), vec!["unban dropbear 203.0.113.50"]);
+    assert_eq!(shown(&out), vec!["lift 203.0.113.50"]);
     out.clear();
     let gone = e.unban(None, at(T0), &mut out).expect("unban --all");
     assert!(gone.is_empty());
@@ -69,7 +73,7 @@ fn recidive_config() -> Config {
 }
 
 /// An engine where 203.0.113.9 was banned by dropbear and luci, and so by recidive.
-fn recidivist() -> Engine {
+pub(super) fn recidivist() -> Engine {
     let mut e = Engine::new(&recidive_config(), &[], 42).expect("engine");
     let mut out = feed(&mut e, 3, |_| BARE.into(), |i| at(T0 + i));
     out.extend(feed(

@@ -3,7 +3,10 @@
 //! `ban JAIL ADDR SECONDS` (`-1` for a permanent ban) and `unban JAIL ADDR`, where ADDR is the
 //! [`Host`] display form and SECONDS what the ban has left by the log's clock (a replayed
 //! log's old bans are shown as decided, though a kernel would no longer hold them), and
-//! `flush` for a release of everything. Tests and users replaying a log diff these lines.
+//! `flush` for a release of everything. A manual unban of an address, which a kernel backend
+//! applies to every element overlapping it whichever jail put it there, is `unban * ADDR`.
+//! The dry run holds nothing ([`Firewall::held`] is empty, [`Firewall::lift`] removes nothing)
+//! and refuses nothing. Tests and users replaying a log diff these lines.
 //!
 //! Each line is put together on the stack with `ufmt` (small code, no `core::fmt` machinery
 //! for the numbers) and written with one call.
@@ -82,6 +85,10 @@ impl<W: Write> Firewall for DryRun<W> {
         self.emit(line(|l| uwriteln!(l, "flush")))
     }
 
+    fn lift(&mut self, host: Host) -> Result<Vec<Host>, Error> {
+        self.release("*", host).map(|()| Vec::new())
+    }
+
     fn fin(&mut self) -> Result<(), Error> {
         self.out.flush().map_err(|_| Error::Output)
     }
@@ -105,10 +112,13 @@ mod tests {
         };
         fw.block(&old).unwrap();
         fw.release("dropbear", h4).unwrap();
+        assert_eq!(fw.lift(h6).unwrap(), []);
+        assert_eq!(fw.lift_all().unwrap(), 0);
+        assert_eq!(fw.held().unwrap(), []);
         let out = String::from_utf8(fw.into_inner()).unwrap();
         assert_eq!(
             out,
-            "ban dropbear 203.0.113.9 3600\nban sshd 2001:db8:bad::/64 -1\nban dropbear 203.0.113.9 600\nunban dropbear 203.0.113.9\n"
+            "ban dropbear 203.0.113.9 3600\nban sshd 2001:db8:bad::/64 -1\nban dropbear 203.0.113.9 600\nunban dropbear 203.0.113.9\nunban * 2001:db8:bad::/64\nflush\n"
         );
     }
 

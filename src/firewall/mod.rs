@@ -10,9 +10,19 @@
 //! installs nothing) and the time it has left by the log's clock (`left`), which the dry-run backend prints. Lifting a ban
 //! needs only the jail and the host ([`Firewall::release`]). Backends that report events (the
 //! kernel lost its sets) implement [`Events`] as well.
+//!
+//! The sets are logjail's, but what the daemon remembers of them is not the whole truth (a
+//! crash before a state save, `nft add element` by hand). Four more verbs work on what the
+//! backend *holds*: [`Firewall::held`] lists it, [`Firewall::lift`] removes every element
+//! overlapping a host whether or not a jail knew it, [`Firewall::lift_all`] empties the sets,
+//! and [`Firewall::block_report`] bans and hands back the bans the kernel refused, each with
+//! its reason ([`Refusal`]). A backend without a kernel behind it (the dry run) holds nothing
+//! and refuses nothing.
 
 pub mod dryrun;
 pub mod nft;
+
+pub use nft::{Changes, KernelBan, Refusal};
 
 use crate::addr::Host;
 use core::fmt;
@@ -103,6 +113,25 @@ pub trait Firewall {
     fn block_many(&mut self, bans: &[Ban]) -> Result<(), Error> {
         bans.iter().try_for_each(|b| self.block(b))
     }
+    /// Blocks `bans` and returns the ones the kernel refused, with why (already logged,
+    /// bounded). `Err` is a failure of a whole set. Backends that cannot tell refuse nothing.
+    fn block_report(&mut self, bans: &[Ban]) -> Result<Vec<Refusal>, Error> {
+        self.block_many(bans).map(|()| Vec::new())
+    }
+    /// What the backend holds now, whatever the daemon remembers (empty for a backend that
+    /// holds nothing).
+    fn held(&mut self) -> Result<Vec<KernelBan>, Error> {
+        Ok(Vec::new())
+    }
+    /// Removes every element overlapping `host`, known to a jail or not; returns the hosts
+    /// removed (empty: the backend held nothing for it).
+    fn lift(&mut self, host: Host) -> Result<Vec<Host>, Error> {
+        self.release("", host).map(|()| Vec::new())
+    }
+    /// Empties the sets, unknown elements included; returns how many hosts they held.
+    fn lift_all(&mut self) -> Result<usize, Error> {
+        self.flush().map(|()| 0)
+    }
     /// The backend's event side, when it has one.
     fn events(&mut self) -> Option<&mut dyn Events> {
         None
@@ -113,6 +142,7 @@ pub trait Firewall {
 pub trait Events {
     /// A descriptor the event loop polls.
     fn event_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>>;
-    /// Reads pending events; `true` when every active ban must be re-installed.
-    fn poll_events(&mut self) -> Result<bool, Error>;
+    /// Reads pending events: whether every active ban must be re-installed, and whether bans
+    /// the kernel refused are worth another try ([`Changes`]).
+    fn poll_events(&mut self) -> Result<Changes, Error>;
 }

@@ -272,17 +272,38 @@ impl Firewall for Nft {
 
     /// Every refusal is logged (see [`Nft::block_report`]); the first is the error.
     fn block_many(&mut self, bans: &[Ban]) -> Result<(), Error> {
+        match Firewall::block_report(self, bans)?.first() {
+            Some(r) => Err(r.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Elements to be replaced (`ban.replace`) are removed first: the kernel keeps an
+    /// element's timeout when it is added again.
+    fn block_report(&mut self, bans: &[Ban]) -> Result<Vec<Refusal>, Error> {
         let mut first_err = None;
-        // An element's timeout is kept by the kernel when it is added again: remove first.
         for b in bans.iter().filter(|b| b.replace) {
             if let Err(e) = self.release(&b.jail, b.host) {
                 first_err.get_or_insert(e);
             }
         }
-        match self.block_report(bans)?.first() {
-            Some(r) => Err(first_err.unwrap_or_else(|| r.into())),
-            None => first_err.map_or(Ok(()), Err),
+        let refused = Nft::block_report(self, bans)?;
+        match first_err {
+            Some(e) if refused.is_empty() => Err(e),
+            _ => Ok(refused),
         }
+    }
+
+    fn held(&mut self) -> Result<Vec<KernelBan>, Error> {
+        self.kernel_bans()
+    }
+
+    fn lift(&mut self, host: Host) -> Result<Vec<Host>, Error> {
+        self.unban(host)
+    }
+
+    fn lift_all(&mut self) -> Result<usize, Error> {
+        self.unban_all()
     }
 
     fn release(&mut self, _jail: &str, host: Host) -> Result<(), Error> {
@@ -315,8 +336,8 @@ impl Events for Nft {
         self.events.as_ref().map(Socket::fd)
     }
 
-    fn poll_events(&mut self) -> Result<bool, Error> {
-        self.drain_events()
+    fn poll_events(&mut self) -> Result<Changes, Error> {
+        self.poll_changes()
     }
 }
 

@@ -5,7 +5,7 @@
 //! receives every nf_tables change (`NFNLGRP_NFTABLES`, what `nft monitor` shows). Events
 //! about logjail's table or sets — a table or set deleted or created — or a lost event
 //! (`ENOBUFS`: the socket overflowed, for instance while 10 000 elements were added) make
-//! [`Nft::drain_events`] look again: it asks the kernel for the table and both sets and
+//! [`Nft::poll_changes`] look again: it asks the kernel for the table and both sets and
 //! compares their *handles* (unique per object, never reused within a table's lifetime) with the
 //! ones it saw last.
 //!
@@ -14,7 +14,7 @@
 //!   does not re-create a table a user deleted on purpose.
 //! * Table there, a set missing: the set is created, as at start.
 //! * New handles: the sets are new and empty, so the daemon must re-install every active ban
-//!   (`poll_events` returns `true`, [`Changes::reinstall`]).
+//!   ([`Changes::reinstall`]).
 //!
 //! Bans the kernel refused (a full set, a set without `flags timeout`) are worth another try
 //! when a set of logjail's changes: created or deleted (`NEWSET`/`DELSET`, a re-declaration
@@ -91,11 +91,6 @@ impl Nft {
         result?;
         let reinstall = look && self.recheck()?;
         Ok(Changes { reinstall, retry })
-    }
-
-    /// Reads every queued event; `Ok(true)` when the active bans must be re-installed.
-    pub(super) fn drain_events(&mut self) -> Result<bool, Error> {
-        self.poll_changes().map(|c| c.reinstall)
     }
 
     /// Compares the table's and sets' handles with the last ones seen.
