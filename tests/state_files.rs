@@ -268,6 +268,8 @@ fn a_huge_state_file_is_not_read_and_not_kept() {
     let hwm = hwm_kib(run.child.id());
     eprintln!("peak RSS of a daemon that met a 50 MB state file: {hwm} KiB");
     assert!(hwm < 16 << 10, "peak RSS {hwm} KiB: the file was read");
+    // The log is read by a thread: wait for the line rather than racing it.
+    wait(Duration::from_secs(20), || run.err().contains("first 4096 bytes"));
     let err = run.err();
     assert!(
         err.contains("larger than") && err.contains("first 4096 bytes"),
