@@ -189,3 +189,96 @@ fn addresses_that_are_no_hosts_are_never_offenders() {
     let msg = b"Bad password attempt for 'root' from 1.1.2.3:22";
     assert_eq!(addr(&f, msg).as_deref(), Some("1.1.2.3"));
 }
+
+#[test]
+fn modes_select_tagged_rules() {
+    let text = "program p\nfailregex ^a <HOST>$\nfailregex[ddos,aggressive] ^b <HOST>$\n\
+                failregex[aggressive] ^c <HOST>$\nignoreregex[aggressive] ^a 9\\.\n";
+    let with = |mode| {
+        Filter::parse_with(
+            "t",
+            text,
+            &Options {
+                mode,
+                ..Options::default()
+            },
+        )
+    };
+    let normal = with(Mode::Normal).unwrap();
+    let ddos = with(Mode::Ddos).unwrap();
+    let aggressive = with(Mode::Aggressive).unwrap();
+    assert_eq!(normal.modes(), [Mode::Normal, Mode::Ddos, Mode::Aggressive]);
+    assert_eq!(aggressive.mode(), Mode::Aggressive);
+    let got = |f: &Filter| {
+        ["a 1.2.3.4", "b 1.2.3.4", "c 1.2.3.4", "a 9.9.9.9"]
+            .map(|m| match f.check(m.as_bytes()) {
+                Outcome::Match(_) => 'm',
+                Outcome::Ignored => 'i',
+                Outcome::NoMatch => '-',
+            })
+            .iter()
+            .collect::<String>()
+    };
+    assert_eq!(got(&normal), "m--m");
+    assert_eq!(got(&ddos), "mm-m");
+    assert_eq!(got(&aggressive), "mmmi");
+    assert_eq!(normal.rules().count(), 1);
+    assert_eq!(aggressive.rule(2), Some("^c <HOST>$"));
+}
+
+#[test]
+fn a_mode_the_filter_lacks_is_an_error() {
+    let opts = Options {
+        mode: Mode::Ddos,
+        ..Options::default()
+    };
+    let e = Filter::parse_with(
+        "t",
+        "failregex ^a <HOST>$\nfailregex[aggressive] ^b <HOST>$\n",
+        &opts,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "filter `t` has no mode `ddos` (its modes: normal, aggressive)"
+    );
+    let e = Filter::parse_with("t", "failregex[aggressive] ^b <HOST>$\n", &Options::default()).unwrap_err();
+    assert_eq!(e.to_string(), "t: no failregex in mode `normal`");
+    for name in builtin::names() {
+        let f = builtin(name);
+        for &m in f.modes() {
+            let opts = Options {
+                mode: m,
+                ..Options::default()
+            };
+            Filter::parse_with(name, builtin::text(name).unwrap(), &opts).unwrap();
+        }
+    }
+}
+
+#[test]
+fn extra_program_names_reach_a_builtin() {
+    let opts = Options {
+        programs: vec!["ovpn-office".into(), "sshd@wan*".into()],
+        ..Options::default()
+    };
+    let f = Filter::parse_with("t", "program sshd\nfailregex ^x <HOST>$\n", &opts).unwrap();
+    assert_eq!(f.programs(), ["sshd", "ovpn-office", "sshd@wan*"]);
+    assert!(f.applies_to(b"sshd") && f.applies_to(b"ovpn-office") && f.applies_to(b"sshd@wan2"));
+    assert!(!f.applies_to(b"ovpn-office2") && !f.applies_to(b"dropbear"));
+    let d = dispatch::Dispatch::new(core::slice::from_ref(&f));
+    assert_eq!(d.filters(b"ovpn-office").count(), 1);
+    let bad = Options {
+        programs: vec!["ovpn office".into()],
+        ..Options::default()
+    };
+    let e = Filter::parse_with("t", "program sshd\nfailregex ^x <HOST>$\n", &bad).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("filter `t`: program name \"ovpn office\": "),
+        "{e}"
+    );
+    // A filter for every program stays one.
+    let any = Filter::parse_with("t", "failregex ^x <HOST>$\n", &opts).unwrap();
+    assert!(any.programs().is_empty() && any.applies_to(b"anything"));
+}
