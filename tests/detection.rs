@@ -8,8 +8,8 @@
 //! entries below them come from (the service's source file and version range, or its
 //! documentation); every entry must have one. `#` lines and blank lines are comments.
 //!
-//! Each line is also given to every other built-in filter in its widest mode: a match there is
-//! a *cross* count (a line of one program feeding another's filter).
+//! Each failure line is also given to every other built-in filter in its widest mode: a match
+//! there is a *cross* count (a line of one program feeding another's filter).
 //!
 //! `LOGJAIL_CORPUS_DIR=/path` scores the `NAME.corpus` files of another directory as well (an
 //! independent corpus); their scores are printed, the thresholds hold for the shipped corpus.
@@ -99,7 +99,11 @@ fn score_dir(dir: &Path, require_sources: bool) -> BTreeMap<String, Score> {
     let mut scores = BTreeMap::new();
     for path in paths {
         let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
-        assert!(names.contains(&name.as_str()), "{}: no built-in filter {name}", path.display());
+        assert!(
+            names.contains(&name.as_str()),
+            "{}: no built-in filter {name}",
+            path.display()
+        );
         let mut by_mode: BTreeMap<&str, Filter> = BTreeMap::new();
         let mut per_mode: BTreeMap<String, Score> = BTreeMap::new();
         let bytes = std::fs::read(&path).unwrap();
@@ -114,7 +118,10 @@ fn score_dir(dir: &Path, require_sources: bool) -> BTreeMap<String, Score> {
             if l.trim().is_empty() || l.starts_with('#') {
                 continue;
             }
-            assert!(source || !require_sources, "{at}: entry without an @source line above it");
+            assert!(
+                source || !require_sources,
+                "{at}: entry without an @source line above it"
+            );
             let (token, line) = l.split_once(' ').unwrap_or((l, ""));
             let (want, mode) = match token.split_once('@') {
                 Some((w, m)) => (w, m),
@@ -153,10 +160,12 @@ fn score_dir(dir: &Path, require_sources: bool) -> BTreeMap<String, Score> {
                     s.misses.push(format!("{at}: FALSE {g}@{mode} | {line}"));
                 }
             }
-            for other in widest.iter().filter(|o| o.name() != name) {
+            // A failure line of this service: no other filter may count it.
+            for other in widest.iter().filter(|o| positive && o.name() != name) {
                 if let Some(g) = verdict(other, &raw) {
                     s.cross += 1;
-                    s.misses.push(format!("{at}: CROSS {} gives {g} | {line}", other.name()));
+                    s.misses
+                        .push(format!("{at}: CROSS {} gives {g} | {line}", other.name()));
                 }
             }
         }
@@ -206,11 +215,17 @@ fn detection_scores_hold_per_filter() {
     let missing: Vec<_> = filter::builtin::names()
         .filter(|n| !scores.contains_key(*n))
         .collect();
-    assert!(missing.is_empty(), "built-in filters without a corpus: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "built-in filters without a corpus: {missing:?}"
+    );
     let mut failed = Vec::new();
     for (name, s) in &scores {
-        if s.positives < 5 || s.negatives < 2 {
-            failed.push(format!("{name}: only {} failure and {} other lines", s.positives, s.negatives));
+        if !name.contains('@') && (s.positives < 5 || s.negatives < 2) {
+            failed.push(format!(
+                "{name}: only {} failure and {} other lines",
+                s.positives, s.negatives
+            ));
         }
         if s.recall() < MIN_RECALL || s.wrong > 0 || s.false_counts > 0 || s.cross > 0 {
             failed.push(format!(
