@@ -1,8 +1,28 @@
 //! Every `filters/NAME.fixtures` entry through the real pipeline: `line::parse`, program
 //! dispatch, `Filter::check` of the built-in filter NAME. Format: see `filters/dropbear.fixtures`.
+//! An expectation `EXPECT@MODE` is checked with the filter loaded in that mode (`none@normal`,
+//! `203.0.113.9@aggressive`); a plain `EXPECT` in mode `normal`.
 
-use logjail::filter::{self, Filter, Outcome};
+use logjail::filter::{self, Filter, Mode, Options, Outcome};
 use std::path::Path;
+
+/// The built-in filter `name` in `mode`.
+fn builtin(name: &str, mode: Mode) -> Filter {
+    let opts = Options {
+        mode,
+        ..Options::default()
+    };
+    filter::load_with(name, Path::new("/nonexistent"), &opts)
+        .unwrap_or_else(|e| panic!("{name} in mode {mode}: {e}"))
+}
+
+/// `EXPECT@MODE` into the expectation and the mode.
+fn expectation(token: &str) -> (&str, Mode) {
+    match token.split_once('@') {
+        Some((want, mode)) => (want, mode.parse().unwrap_or_else(|e| panic!("{token}: {e}"))),
+        None => (token, Mode::Normal),
+    }
+}
 
 /// Decodes `\xHH` and `\\` in a fixture line.
 fn unescape(s: &str) -> Vec<u8> {
@@ -50,16 +70,25 @@ fn every_fixture_gives_the_expected_address() {
         .filter(|p| p.extension().is_some_and(|e| e == "fixtures"))
     {
         let name = path.file_stem().unwrap().to_str().unwrap();
-        let f = filter::load(name, Path::new("/nonexistent")).unwrap();
+        let modes: Vec<(Mode, Filter)> = builtin(name, Mode::Normal)
+            .modes()
+            .iter()
+            .map(|&m| (m, builtin(name, m)))
+            .collect();
         files += 1;
         let text = std::fs::read_to_string(path).unwrap();
         for (i, l) in text.lines().enumerate() {
             if l.trim().is_empty() || l.starts_with('#') {
                 continue;
             }
-            let (want, line) = l.split_once(' ').unwrap_or((l, ""));
+            let (token, line) = l.split_once(' ').unwrap_or((l, ""));
+            let (want, mode) = expectation(token);
+            let Some((_, f)) = modes.iter().find(|(m, _)| *m == mode) else {
+                failures.push(format!("{}:{}: {name} has no mode {mode}", path.display(), i + 1));
+                continue;
+            };
             checked += 1;
-            let got = verdict(&f, &unescape(line));
+            let got = verdict(f, &unescape(line));
             if got != want {
                 failures.push(format!(
                     "{}:{}: want {want}, got {got}: {line}",
@@ -97,18 +126,23 @@ fn every_builtin_filter_has_fixtures() {
 fn no_filter_matches_another_services_lines() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("filters");
     let names: Vec<&str> = filter::builtin::names().collect();
+    // Every filter in its widest mode: no mode may reach another service's lines.
     let filters: Vec<Filter> = names
         .iter()
-        .map(|n| filter::load(n, Path::new("/nonexistent")).unwrap())
+        .map(|n| {
+            let widest = *builtin(n, Mode::Normal).modes().last().unwrap();
+            builtin(n, widest)
+        })
         .collect();
     let mut crossed = Vec::new();
     let mut checked = 0;
     for name in &names {
         let text = std::fs::read_to_string(dir.join(format!("{name}.fixtures"))).unwrap();
         for l in text.lines().filter(|l| !l.starts_with('#')) {
-            let Some((want, line)) = l.split_once(' ') else {
+            let Some((token, line)) = l.split_once(' ') else {
                 continue;
             };
+            let (want, _) = expectation(token);
             if want == "none" || want == "ignored" {
                 continue;
             }
@@ -141,7 +175,8 @@ fn injected_address_is_never_the_offender() {
             if l.starts_with('#') || !l.contains(INJECTED) {
                 continue;
             }
-            let (want, _) = l.split_once(' ').unwrap_or((l, ""));
+            let (token, _) = l.split_once(' ').unwrap_or((l, ""));
+            let (want, _) = expectation(token);
             assert_ne!(
                 want,
                 INJECTED,

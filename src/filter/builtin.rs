@@ -5,7 +5,7 @@
 //! files on flash; a file `NAME.filter` in the configured filter directory overrides the
 //! built-in of the same name, and a jail may name any filter file by path.
 
-use super::{Filter, FilterError};
+use super::{Filter, FilterError, Options};
 use std::path::Path;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_filters.rs"));
@@ -26,20 +26,27 @@ pub fn text(name: &str) -> Option<&'static str> {
 /// Loads a filter. `name_or_path` containing `/` is a file path; otherwise
 /// `filter_dir/NAME.filter`, when it exists, overrides the built-in `NAME`.
 pub fn load(name_or_path: &str, filter_dir: &Path) -> Result<Filter, FilterError> {
+    load_with(name_or_path, filter_dir, &Options::default())
+}
+
+/// [`load`] with a jail's options: the filter's [`super::Mode`] and extra program names. A
+/// mode the filter's rules are not tagged with, or a program name no log tag can be, is an
+/// error naming the filter.
+pub fn load_with(name_or_path: &str, filter_dir: &Path, options: &Options) -> Result<Filter, FilterError> {
     if name_or_path.contains('/') {
         let path = Path::new(name_or_path);
         let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or(name_or_path);
-        return from_file(name, path);
+        return from_file(name, path, options);
     }
     if name_or_path.is_empty() || name_or_path.starts_with('.') {
         return Err(not_found(name_or_path, filter_dir));
     }
     let path = filter_dir.join(format!("{name_or_path}.{EXTENSION}"));
     if path.is_file() {
-        return from_file(name_or_path, &path);
+        return from_file(name_or_path, &path, options);
     }
     match text(name_or_path) {
-        Some(t) => Filter::parse(name_or_path, t),
+        Some(t) => Filter::parse_with(name_or_path, t, options),
         None => Err(not_found(name_or_path, filter_dir)),
     }
 }
@@ -52,13 +59,13 @@ fn not_found(name: &str, dir: &Path) -> FilterError {
 }
 
 /// Reads and compiles a filter file; errors name the path.
-fn from_file(name: &str, path: &Path) -> Result<Filter, FilterError> {
+fn from_file(name: &str, path: &Path, options: &Options) -> Result<Filter, FilterError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| FilterError::Io {
         path: shown.clone(),
         error: e.to_string(),
     })?;
-    let mut f = Filter::parse(&shown, &text)?;
+    let mut f = Filter::parse_with(&shown, &text, options)?;
     f.name = name.to_owned();
     Ok(f)
 }

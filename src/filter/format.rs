@@ -17,9 +17,13 @@
 //!   `postfix/*` takes `postfix/smtpd` and `postfix/submission/smtpd`.
 //! * `failregex RE` — one or more; order matters, the rule index is reported.
 //! * `ignoreregex RE` — optional; a message a failregex matched is ignored when one matches.
+//! * `failregex[MODES] RE`, `ignoreregex[MODES] RE` — the rule belongs only to the listed
+//!   modes (`failregex[ddos,aggressive] ...`, see [`super::mode`]); untagged rules belong to
+//!   every mode.
 //!
 //! This module only splits the text; [`super::Filter::parse`] compiles what it finds.
 
+use super::mode::Modes;
 use super::FilterError;
 
 /// A pattern and the line it came from (1-based), for error messages.
@@ -27,6 +31,8 @@ use super::FilterError;
 pub(super) struct Pattern<'a> {
     pub line: usize,
     pub text: &'a str,
+    /// The modes the rule belongs to (`failregex[aggressive]`); untagged: every mode.
+    pub modes: Modes,
 }
 
 /// The directives of one filter file.
@@ -55,6 +61,15 @@ pub(super) fn split<'a>(file: &str, text: &'a str) -> Result<Spec<'a>, FilterErr
             Some(at) => (&l[..at], l[at..].trim_start()),
             None => (l, ""),
         };
+        let (keyword, modes) = match keyword.split_once('[') {
+            Some((k, tag)) => match tag.strip_suffix(']') {
+                Some(list) if k == "failregex" || k == "ignoreregex" => {
+                    (k, Modes::parse(list).map_err(|e| err(line, e.to_string()))?)
+                }
+                _ => (keyword, Modes::EVERY),
+            },
+            None => (keyword, Modes::EVERY),
+        };
         match keyword {
             "program" => {
                 if arg.is_empty() {
@@ -66,7 +81,11 @@ pub(super) fn split<'a>(file: &str, text: &'a str) -> Result<Spec<'a>, FilterErr
                 if arg.is_empty() {
                     return Err(err(line, format!("{keyword} needs a pattern")));
                 }
-                let p = Pattern { line, text: arg };
+                let p = Pattern {
+                    line,
+                    text: arg,
+                    modes,
+                };
                 if keyword == "failregex" {
                     spec.fail.push(p);
                 } else {
@@ -102,15 +121,46 @@ mod tests {
             [
                 Pattern {
                     line: 5,
-                    text: "^a <HOST> # x"
+                    text: "^a <HOST> # x",
+                    modes: Modes::EVERY
                 },
                 Pattern {
                     line: 7,
-                    text: "^c <HOST>"
+                    text: "^c <HOST>",
+                    modes: Modes::EVERY
                 }
             ]
         );
-        assert_eq!(s.ignore, [Pattern { line: 6, text: "^b" }]);
+        assert_eq!(
+            s.ignore,
+            [Pattern {
+                line: 6,
+                text: "^b",
+                modes: Modes::EVERY
+            }]
+        );
+    }
+
+    #[test]
+    fn mode_tags() {
+        use super::super::mode::Mode;
+        let s = split(
+            "f",
+            "failregex[ddos,aggressive] ^a <HOST>\nignoreregex[aggressive] ^b\n",
+        )
+        .unwrap();
+        assert!(s.fail[0].modes.has(Mode::Ddos) && !s.fail[0].modes.has(Mode::Normal));
+        assert!(s.ignore[0].modes.has(Mode::Aggressive) && !s.ignore[0].modes.has(Mode::Ddos));
+        let e = split("f", "failregex ^a <HOST>\nfailregex[extra] ^b <HOST>\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "f:2: unknown mode `extra` (expected normal, ddos or aggressive)"
+        );
+        let e = split("f", "program[ddos] x\nfailregex ^a <HOST>\n").unwrap_err();
+        assert!(
+            e.to_string().starts_with("f:1: unknown keyword `program[ddos]`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -17,17 +17,21 @@
 //! [`MAX_LINE`]. An address that is no host's (`0.0.0.0`, broadcast, multicast, `::`) is never
 //! an offender ([`crate::addr::can_offend`]).
 //!
-//! Built-in filters ship inside the binary ([`builtin`]); [`load`] finds a filter by name or path.
+//! Built-in filters ship inside the binary ([`builtin`]); [`load`] finds a filter by name or path,
+//! [`load_with`] also applies a jail's [`Options`]: its [`Mode`] (which tagged rules count) and
+//! extra program names.
 
 pub mod backtrack;
 pub mod builtin;
 pub mod dispatch;
 mod format;
 pub mod host;
+pub mod mode;
 pub mod prefilter;
 mod utf8;
 
-pub use builtin::load;
+pub use builtin::{load, load_with};
+pub use mode::{Mode, Options};
 
 use crate::bytes::MAX_LINE;
 use backtrack::Verdict;
@@ -62,6 +66,18 @@ pub enum FilterError {
     NotFound { name: String, dir: String },
     /// The file exists but could not be read.
     Io { path: String, error: String },
+    /// A jail asked for a mode none of the filter's rules is tagged with.
+    Mode {
+        filter: String,
+        mode: Mode,
+        modes: Vec<Mode>,
+    },
+    /// An extra program name that no log tag can be.
+    Program {
+        filter: String,
+        name: String,
+        why: &'static str,
+    },
 }
 
 impl fmt::Display for FilterError {
@@ -75,6 +91,17 @@ impl fmt::Display for FilterError {
                 builtin::names().collect::<Vec<_>>().join(", ")
             ),
             FilterError::Io { path, error } => write!(f, "{path}: {error}"),
+            FilterError::Mode { filter, mode, modes } => {
+                let names: Vec<_> = modes.iter().map(|m| m.name()).collect();
+                write!(
+                    f,
+                    "filter `{filter}` has no mode `{mode}` (its modes: {})",
+                    names.join(", ")
+                )
+            }
+            FilterError::Program { filter, name, why } => {
+                write!(f, "filter `{filter}`: program name {name:?}: {why}")
+            }
         }
     }
 }
@@ -158,6 +185,9 @@ impl Rule {
 /// A compiled filter.
 pub struct Filter {
     name: String,
+    mode: Mode,
+    /// The modes the file's rules are tagged with, `normal` always first.
+    modes: Vec<Mode>,
     programs: Vec<String>,
     /// `programs` as bytes, `true` for a prefix (`postfix/*`), checked on every line.
     dispatch: Vec<(Box<[u8]>, bool)>,
@@ -177,32 +207,89 @@ impl fmt::Debug for Filter {
 }
 
 impl Filter {
-    /// Compiles filter text. `name` names the filter and, in errors, the file.
+    /// Compiles filter text in mode `normal`. `name` names the filter and, in errors, the file.
     pub fn parse(name: &str, text: &str) -> Result<Filter, FilterError> {
+        Filter::parse_with(name, text, &Options::default())
+    }
+
+    /// Compiles filter text with a jail's options: only the rules of `options.mode`, and the
+    /// extra program names of `options.programs`.
+    pub fn parse_with(name: &str, text: &str, options: &Options) -> Result<Filter, FilterError> {
         let spec = format::split(name, text)?;
+        let modes: Vec<Mode> = Mode::ALL
+            .into_iter()
+            .filter(|&m| {
+                m == Mode::Normal
+                    || spec
+                        .fail
+                        .iter()
+                        .chain(&spec.ignore)
+                        .any(|p| p.modes != mode::Modes::EVERY && p.modes.has(m))
+            })
+            .collect();
+        if !modes.contains(&options.mode) {
+            return Err(FilterError::Mode {
+                filter: name.to_owned(),
+                mode: options.mode,
+                modes,
+            });
+        }
         let compile = |ps: &[format::Pattern<'_>], is_fail| {
             ps.iter()
+                .filter(|p| p.modes.has(options.mode))
                 .map(|&p| Rule::new(name, p, is_fail))
                 .collect::<Result<Vec<_>, _>>()
         };
+        let mut programs: Vec<String> = spec.programs.iter().map(|p| (*p).to_owned()).collect();
+        if !programs.is_empty() {
+            for extra in &options.programs {
+                mode::check_program(extra).map_err(|why| FilterError::Program {
+                    filter: name.to_owned(),
+                    name: extra.clone(),
+                    why,
+                })?;
+                if !programs.contains(extra) {
+                    programs.push(extra.clone());
+                }
+            }
+        }
+        let fail = compile(&spec.fail, true)?;
+        if fail.is_empty() {
+            return Err(FilterError::Syntax {
+                file: name.to_owned(),
+                line: 0,
+                what: format!("no failregex in mode `{}`", options.mode),
+            });
+        }
         Ok(Filter {
             name: name.to_owned(),
-            programs: spec.programs.iter().map(|p| (*p).to_owned()).collect(),
-            dispatch: spec
-                .programs
+            mode: options.mode,
+            modes,
+            dispatch: programs
                 .iter()
                 .map(|p| match p.strip_suffix('*') {
                     Some(prefix) => (prefix.as_bytes().into(), true),
                     None => (p.as_bytes().into(), false),
                 })
                 .collect(),
-            fail: compile(&spec.fail, true)?,
+            programs,
+            fail,
             ignore: compile(&spec.ignore, false)?,
         })
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The mode the filter was loaded in.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The modes the filter's rules are tagged with (`normal` always, first).
+    pub fn modes(&self) -> &[Mode] {
+        &self.modes
     }
 
     /// The program names as bytes, `true` for a prefix (for [`dispatch::Dispatch`]).

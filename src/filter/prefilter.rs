@@ -172,8 +172,9 @@ fn literal_runs(pattern: &str) -> Option<Vec<Run>> {
         }
         i = q;
         // Skip the quantifier (and a lazy `?`) that followed this atom.
-        if let Some('*' | '+' | '?' | '{') = quant {
-            i += 1 + braces(&c, i);
+        if let Some(q) = quant.filter(|q| matches!(q, '*' | '+' | '?' | '{')) {
+            // `{n,m}` is all of `braces`; the others are one character.
+            i += if q == '{' { braces(&c, i) } else { 1 };
             if c.get(i) == Some(&'?') {
                 i += 1;
             }
@@ -302,6 +303,14 @@ mod tests {
         let f = Prefilter::new(r"^(?:\[\w+\] )?(?:luci: )?failed login on /");
         assert!(f.may_match(b"[info] luci: failed login on /"));
         assert!(!f.may_match(b"luci: accepted login on /"));
+        // A counted repetition is skipped whole: the `(` after `{0,2}` starts a group (this
+        // read `:Info: ` as required and rejected every dovecot line without "Info: ").
+        let f = Prefilter::new(r"^(?:\w+: ){0,2}(?:Info: )?Disconnected \(auth");
+        assert!(f.may_match(b"imap-login: Disconnected (auth"));
+        assert!(f.may_match(b"Disconnected (auth"));
+        let f = Prefilter::new(r"^\d{4}\d+ x[a-z]{2}\(y");
+        assert!(f.may_match(b"20261 xab(y"));
+        assert!(!f.may_match(b"20261 xab y"));
     }
 
     #[test]

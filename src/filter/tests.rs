@@ -83,12 +83,17 @@ fn user_names_cannot_frame_another_address() {
     let d = builtin("dropbear");
     let s = builtin("sshd");
     let l = builtin("luci");
+    let aggressive = Options {
+        mode: Mode::Aggressive,
+        ..Options::default()
+    };
+    let sa = Filter::parse_with("sshd", builtin::text("sshd").unwrap(), &aggressive).unwrap();
     let cases: [(&Filter, &str); 6] = [
         (&d, "Bad password attempt for 'root' from 10.0.0.1:22' from 203.0.113.9:4242"),
         (&s, "Failed password for invalid user x from 10.0.0.1 port 22 ssh2 from 203.0.113.9 port 4242 ssh2"),
         (&s, "Invalid user a from 10.0.0.1 port 1 from 203.0.113.9 port 4242"),
         (&s, "User x from 10.0.0.1 not allowed because y from 203.0.113.9 not allowed because not listed in AllowUsers"),
-        (&s, "Connection closed by invalid user a 10.0.0.1 port 1 203.0.113.9 port 4242 [preauth]"),
+        (&sa, "Connection closed by invalid user a 10.0.0.1 port 1 203.0.113.9 port 4242 [preauth]"),
         (&l, "luci: failed login on /x from 10.0.0.1 for root from 10.0.0.1 from 203.0.113.9"),
     ];
     for (f, msg) in cases {
@@ -101,7 +106,7 @@ fn user_names_cannot_frame_another_address() {
     );
     // A kex offer is client text after the address; it cannot move the capture.
     let kex = b"Unable to negotiate with 203.0.113.9 port 4242: no matching cipher found. Their offer: from 10.0.0.1 port 1";
-    assert_eq!(addr(&s, kex).as_deref(), Some("203.0.113.9"));
+    assert_eq!(addr(&sa, kex).as_deref(), Some("203.0.113.9"));
 }
 
 #[test]
@@ -188,4 +193,97 @@ fn addresses_that_are_no_hosts_are_never_offenders() {
     assert_eq!(addr(&f, msg).as_deref(), Some("2001:db8::1"));
     let msg = b"Bad password attempt for 'root' from 1.1.2.3:22";
     assert_eq!(addr(&f, msg).as_deref(), Some("1.1.2.3"));
+}
+
+#[test]
+fn modes_select_tagged_rules() {
+    let text = "program p\nfailregex ^a <HOST>$\nfailregex[ddos,aggressive] ^b <HOST>$\n\
+                failregex[aggressive] ^c <HOST>$\nignoreregex[aggressive] ^a 9\\.\n";
+    let with = |mode| {
+        Filter::parse_with(
+            "t",
+            text,
+            &Options {
+                mode,
+                ..Options::default()
+            },
+        )
+    };
+    let normal = with(Mode::Normal).unwrap();
+    let ddos = with(Mode::Ddos).unwrap();
+    let aggressive = with(Mode::Aggressive).unwrap();
+    assert_eq!(normal.modes(), [Mode::Normal, Mode::Ddos, Mode::Aggressive]);
+    assert_eq!(aggressive.mode(), Mode::Aggressive);
+    let got = |f: &Filter| {
+        ["a 1.2.3.4", "b 1.2.3.4", "c 1.2.3.4", "a 9.9.9.9"]
+            .map(|m| match f.check(m.as_bytes()) {
+                Outcome::Match(_) => 'm',
+                Outcome::Ignored => 'i',
+                Outcome::NoMatch => '-',
+            })
+            .iter()
+            .collect::<String>()
+    };
+    assert_eq!(got(&normal), "m--m");
+    assert_eq!(got(&ddos), "mm-m");
+    assert_eq!(got(&aggressive), "mmmi");
+    assert_eq!(normal.rules().count(), 1);
+    assert_eq!(aggressive.rule(2), Some("^c <HOST>$"));
+}
+
+#[test]
+fn a_mode_the_filter_lacks_is_an_error() {
+    let opts = Options {
+        mode: Mode::Ddos,
+        ..Options::default()
+    };
+    let e = Filter::parse_with(
+        "t",
+        "failregex ^a <HOST>$\nfailregex[aggressive] ^b <HOST>$\n",
+        &opts,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "filter `t` has no mode `ddos` (its modes: normal, aggressive)"
+    );
+    let e = Filter::parse_with("t", "failregex[aggressive] ^b <HOST>$\n", &Options::default()).unwrap_err();
+    assert_eq!(e.to_string(), "t: no failregex in mode `normal`");
+    for name in builtin::names() {
+        let f = builtin(name);
+        for &m in f.modes() {
+            let opts = Options {
+                mode: m,
+                ..Options::default()
+            };
+            Filter::parse_with(name, builtin::text(name).unwrap(), &opts).unwrap();
+        }
+    }
+}
+
+#[test]
+fn extra_program_names_reach_a_builtin() {
+    let opts = Options {
+        programs: vec!["ovpn-office".into(), "sshd@wan*".into()],
+        ..Options::default()
+    };
+    let f = Filter::parse_with("t", "program sshd\nfailregex ^x <HOST>$\n", &opts).unwrap();
+    assert_eq!(f.programs(), ["sshd", "ovpn-office", "sshd@wan*"]);
+    assert!(f.applies_to(b"sshd") && f.applies_to(b"ovpn-office") && f.applies_to(b"sshd@wan2"));
+    assert!(!f.applies_to(b"ovpn-office2") && !f.applies_to(b"dropbear"));
+    let d = dispatch::Dispatch::new(core::slice::from_ref(&f));
+    assert_eq!(d.filters(b"ovpn-office").count(), 1);
+    let bad = Options {
+        programs: vec!["ovpn office".into()],
+        ..Options::default()
+    };
+    let e = Filter::parse_with("t", "program sshd\nfailregex ^x <HOST>$\n", &bad).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("filter `t`: program name \"ovpn office\": "),
+        "{e}"
+    );
+    // A filter for every program stays one.
+    let any = Filter::parse_with("t", "failregex ^x <HOST>$\n", &opts).unwrap();
+    assert!(any.programs().is_empty() && any.applies_to(b"anything"));
 }

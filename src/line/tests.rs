@@ -221,6 +221,13 @@ fn rfc3164_with_and_without_host_and_pri() {
     assert_eq!(l.message, b"pam_unix(su:auth): authentication failure");
     assert_eq!(l.time, Some(1_793_865_662));
     assert_eq!(p(b"Nov 05 08:01:02 gw su: x").time, Some(1_793_865_662));
+    // An unpadded day (syslog-ng and BSD loggers write `Nov 5`).
+    let l = p(b"Nov 5 08:01:02 gw su: x");
+    assert_eq!((l.program, l.time), (&b"su"[..], Some(1_793_865_662)));
+    assert_eq!(
+        p(b"Nov 5 8:01:02 gw su: x"),
+        Line::bare(b"Nov 5 8:01:02 gw su: x")
+    );
     assert_eq!(
         p(b"<999>Nov 24 10:00:01 h a: b"),
         Line::bare(b"<999>Nov 24 10:00:01 h a: b")

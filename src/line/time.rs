@@ -212,7 +212,7 @@ pub fn clock(b: &[u8], at: usize, c: &mut Civil) -> Option<()> {
     Some(())
 }
 
-/// `Mmm dd hh:mm:ss` (day space- or zero-padded) at the start of `b`: the date without a
+/// `Mmm dd hh:mm:ss` (day space-, zero- or not padded) at the start of `b`: the date without a
 /// year, and its length (15).
 pub fn month_day_clock(b: &[u8]) -> Option<(Civil, usize)> {
     let mut c = Civil {
@@ -223,7 +223,17 @@ pub fn month_day_clock(b: &[u8]) -> Option<(Civil, usize)> {
         min: 0,
         sec: 0,
     };
-    if b.get(3) != Some(&b' ') || b.get(6) != Some(&b' ') {
+    if b.get(3) != Some(&b' ') {
+        return None;
+    }
+    // Some loggers write the day unpadded: `Feb 6 12:02:29`.
+    if b.get(5) == Some(&b' ') {
+        let d = *b.get(4)?;
+        c.day = d.is_ascii_digit().then(|| u32::from(d - b'0'))?;
+        clock(b, 6, &mut c)?;
+        return Some((c, 14));
+    }
+    if b.get(6) != Some(&b' ') {
         return None;
     }
     c.day = padded_day(b, 4)?;

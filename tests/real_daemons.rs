@@ -1,0 +1,166 @@
+//! Real daemons, real clients: Debian's OpenSSH sshd (with PAM) and dropbear run in a network
+//! namespace of their own, logging to files; OpenSSH's ssh (through sshpass) and dropbear's
+//! dbclient fail logins from other addresses of that namespace in every way they can; the
+//! real `logjail test` binary reads the logs. Each source address is one scenario, so the
+//! per-host counts show that every failed attempt counts once, that PAM's line and the
+//! `Failed` line of one attempt are not both counted, and that key trials and successes count
+//! nothing.
+//!
+//! Needs root (for `unshare -n`, and for sshd's privilege separation: a user namespace refuses
+//! its `setgroups`) and the packages openssh-server, openssh-client, sshpass and dropbear-bin:
+//! `cargo test --test real_daemons -- --ignored`.
+
+use std::path::Path;
+use std::process::Command;
+
+const IGNORE: &str = "needs root, openssh-server, sshpass and dropbear-bin";
+
+/// sshd's configuration: password, keyboard-interactive through PAM and publickey, logging at
+/// the default level to the file given with -E.
+const SSHD_CONFIG: &str = "Port 2222
+ListenAddress 192.0.2.1
+HostKey DIR/hostkey
+PidFile none
+UsePAM yes
+PermitRootLogin yes
+PasswordAuthentication yes
+KbdInteractiveAuthentication yes
+PubkeyAuthentication yes
+AuthorizedKeysFile DIR/authorized_keys
+StrictModes no
+LogLevel INFO
+MaxAuthTries 6
+";
+
+/// Runs inside the namespace: addresses on lo, both servers, then one scenario per client
+/// address.
+const SCENARIO: &str = r#"set -u
+cd "$DIR"
+ip link set lo up
+for a in 1 2 3 4 5 6 7 8; do ip addr add 192.0.2.$a/32 dev lo; done
+mkdir -p /run/sshd
+/usr/sbin/sshd -D -f "$DIR/sshd_config" -E "$DIR/sshd.log" & SSHD=$!
+dropbear -F -E -p 192.0.2.1:2223 -r "$DIR/dbkey" -T 3 2> "$DIR/dropbear.log" & DB=$!
+for i in $(seq 50); do
+  grep -q 'Server listening' "$DIR/sshd.log" 2>/dev/null && grep -q 'Not backgrounding' "$DIR/dropbear.log" && break
+  sleep 0.1
+done
+O="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 -p 2222"
+# .2: a wrong password for a real user, 3 connections, one attempt each
+for i in 1 2 3; do sshpass -p wrong ssh $O -b 192.0.2.2 -o PreferredAuthentications=password -o PubkeyAuthentication=no root@192.0.2.1 true; done
+# .3: a user that does not exist, 2 connections
+for i in 1 2; do sshpass -p wrong ssh $O -b 192.0.2.3 -o PreferredAuthentications=password -o PubkeyAuthentication=no nosuchuser@192.0.2.1 true; done
+# .4: keyboard-interactive through PAM, 2 connections
+for i in 1 2; do sshpass -p wrong ssh $O -b 192.0.2.4 -o PreferredAuthentications=keyboard-interactive -o PubkeyAuthentication=no root@192.0.2.1 true; done
+# .5: a key the server does not know (a client trying its keys)
+ssh $O -b 192.0.2.5 -o BatchMode=yes -o PreferredAuthentications=publickey -o IdentitiesOnly=yes -i "$DIR/otherkey" root@192.0.2.1 true
+# .6: a successful login
+ssh $O -b 192.0.2.6 -o BatchMode=yes -o PreferredAuthentications=publickey -o IdentitiesOnly=yes -i "$DIR/clientkey" root@192.0.2.1 true
+# .7: dropbear, a wrong password until MaxAuthTries (-T 3)
+DROPBEAR_PASSWORD=wrong dbclient -y -y -b 192.0.2.7 -p 2223 root@192.0.2.1 true
+# .8: dropbear, a user that does not exist
+DROPBEAR_PASSWORD=wrong dbclient -y -y -b 192.0.2.8 -p 2223 nosuchuser@192.0.2.1 true
+sleep 0.5
+kill $SSHD $DB
+wait
+exit 0
+"#;
+
+fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn run(cmd: &str, args: &[&str]) {
+    let out = Command::new(cmd).args(args).output().expect(cmd);
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `logjail test FILTER LOG --json`, the object it prints.
+fn logjail_test(filter: &str, log: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_logjail"))
+        .args(["test", filter, &log.display().to_string(), "--json"])
+        .output()
+        .expect("logjail test");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+#[ignore = "needs root, openssh-server, sshpass and dropbear-bin: cargo test --test real_daemons -- --ignored"]
+fn openssh_and_dropbear_failures_count_once() {
+    let missing: Vec<_> = [
+        "sshd",
+        "ssh",
+        "ssh-keygen",
+        "sshpass",
+        "dropbear",
+        "dropbearkey",
+        "dbclient",
+        "unshare",
+        "ip",
+    ]
+    .into_iter()
+    .filter(|c| !have(c) && !Path::new("/usr/sbin").join(c).exists())
+    .collect();
+    assert!(missing.is_empty(), "{IGNORE}; missing: {missing:?}");
+    let dir = std::env::temp_dir().join(format!("logjail-real-daemons-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.display().to_string();
+    for key in ["hostkey", "clientkey", "otherkey"] {
+        run(
+            "ssh-keygen",
+            &["-q", "-t", "ed25519", "-N", "", "-f", &format!("{d}/{key}")],
+        );
+    }
+    run("dropbearkey", &["-t", "ed25519", "-f", &format!("{d}/dbkey")]);
+    std::fs::copy(dir.join("clientkey.pub"), dir.join("authorized_keys")).unwrap();
+    std::fs::write(dir.join("sshd_config"), SSHD_CONFIG.replace("DIR", &d)).unwrap();
+    std::fs::write(dir.join("scenario.sh"), SCENARIO).unwrap();
+    let out = Command::new("unshare")
+        .args(["-n", "bash", &format!("{d}/scenario.sh")])
+        .env("DIR", &d)
+        .output()
+        .expect("unshare -n");
+    let sshd_log = dir.join("sshd.log");
+    let dropbear_log = dir.join("dropbear.log");
+    let logs = format!(
+        "scenario: {}\n{}\n--- sshd.log\n{}\n--- dropbear.log\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(&sshd_log).unwrap_or_default(),
+        std::fs::read_to_string(&dropbear_log).unwrap_or_default()
+    );
+    // sshd (fail2ban's counting): each "Failed password" once (.2: 3); a user that does not
+    // exist also once per connection for its "Invalid user" line (.3: 2 + 2); keyboard-
+    // interactive through PAM once per attempt, by its "PAM: Authentication failure" line
+    // (.4: 2; sshd logs "Failed keyboard-interactive/pam" at VERBOSE here); a key tried in
+    // vain (.5) and a successful login (.6) not at all.
+    assert_eq!(
+        logjail_test("sshd", &sshd_log),
+        r#"{"lines":22,"matched":9,"ignored":0,"hosts":{"192.0.2.2":3,"192.0.2.3":4,"192.0.2.4":2}}"#,
+        "{logs}"
+    );
+    // dropbear: 3 bad passwords and the "Max auth tries reached" that ends the session (.7:
+    // 4); a nonexistent user, whose only line with an address is "Max auth tries reached -
+    // user 'is invalid'" on dropbear 2020.79-2024.86 (.8: 1).
+    let db = logjail_test("dropbear", &dropbear_log);
+    assert!(
+        db.contains(r#""hosts":{"192.0.2.7":4,"192.0.2.8":1}"#) && db.contains(r#""matched":5"#),
+        "{db}\n{logs}"
+    );
+    // No other filter counts any of these lines (the logs are bare messages: every filter
+    // sees them).
+    for (log, want) in [(&sshd_log, 9), (&dropbear_log, 5)] {
+        let all = logjail_test("all", log);
+        assert!(all.contains(&format!(r#""matched":{want},"#)), "{all}\n{logs}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
