@@ -3,10 +3,10 @@
 
 mod support;
 
-use support::daemon::{config, dropbear, failure, Daemon};
-use support::scratch;
 use std::io::Write;
 use std::process::{Command, Stdio};
+use support::daemon::{config, dropbear, failure, Daemon};
+use support::scratch;
 
 const EXPECTED: &str = "\
 ban dropbear 203.0.113.9 600
