@@ -306,3 +306,60 @@ fn the_seventieth_user_filter_is_asked() {
         );
     }
 }
+
+/// Runs `logjail ARGS -c CFG`, killed after `limit`: (exit code or None when killed, stderr).
+fn cli_within(cfg: &Path, args: &[&str], limit: Duration) -> (Option<i32>, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .arg("-c")
+        .arg(cfg)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run logjail");
+    let done = wait(limit, || matches!(child.try_wait(), Ok(Some(_))));
+    if !done {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().expect("wait");
+    let code = if done { out.status.code() } else { None };
+    (code, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_filter_path_that_is_no_filter_file_is_refused_without_reading_it() {
+    // A careless `option filter`: an endless device (read until memory ran out), a FIFO
+    // (the loader, and on a reload the whole daemon, blocked in open), a big file.
+    let dir = scratch("adv-ctl-filterfile");
+    let fifo = dir.join("fifo.filter");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo")
+        .success());
+    let big = dir.join("big.filter");
+    std::fs::write(&big, format!("# {}\n", "x".repeat(1000)).repeat(1000)).expect("big");
+    for (path, why) in [
+        (Path::new("/dev/zero"), "not a regular file"),
+        (&fifo, "not a regular file"),
+        (&big, "larger than"),
+    ] {
+        let jail = format!("config jail 'luci'\n\toption filter '{}'\n", path.display());
+        let cfg = config(&dir, "", &jail);
+        let (code, err) = cli_within(&cfg, &["check"], Duration::from_secs(5));
+        assert_eq!(code, Some(1), "{path:?}: check did not refuse it in time: {err}");
+        let named = err.contains(&format!("{}: {why}", path.display()));
+        assert!(named, "{path:?}: {err}");
+    }
+    // Met on SIGHUP: the daemon does not block, keeps its configuration and keeps answering.
+    let cfg = config(&dir, "", &dropbear(1, ""));
+    let mut d = Daemon::start(&cfg);
+    let jail = format!("config jail 'luci'\n\toption filter '{}'\n", fifo.display());
+    config(&dir, "", &format!("{}{jail}", dropbear(1, "")));
+    d.signal("HUP");
+    let refused = wait(Duration::from_secs(5), || d.err().contains("not a regular file"));
+    assert!(refused, "{}", d.err());
+    assert!(status_time(&cfg) < Duration::from_secs(1));
+    d.feed(&failure("203.0.113.90"));
+    assert!(d.wait_out("ban dropbear 203.0.113.90 600"), "{}", d.err());
+}
