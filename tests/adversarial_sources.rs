@@ -200,3 +200,61 @@ fn garbage_without_newline_at_full_speed_stays_bounded_and_answers() {
     let idle = cpu_share(run.pid(), || std::thread::sleep(Duration::from_secs(1)));
     assert!(idle < 0.05, "{idle:.3} of a core after the flood");
 }
+
+#[test]
+fn a_fifo_at_the_followed_path_never_blocks_the_loop() {
+    // A followed file that is missing, then appears as a FIFO (a careless syslog setup): open
+    // would wait for a writer, and the whole event loop with it.
+    let dir = scratch("adv-src-fifo");
+    let log = dir.join("messages");
+    let mut run = Run::start(&dir, &log.display().to_string());
+    let made = Command::new("mkfifo").arg(&log).status().expect("mkfifo");
+    assert!(made.success());
+    std::thread::sleep(Duration::from_millis(300));
+    let t = Instant::now();
+    let (code, _, err) = cli(&run.cfg, &["status"]);
+    assert_eq!(code, 0, "the loop is blocked on the FIFO: {err}\n{}", run.err());
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "status took {:?}",
+        t.elapsed()
+    );
+    let said = wait(Duration::from_secs(5), || {
+        run.err().contains("not a regular file")
+    });
+    assert!(said, "{}", run.err());
+    // A regular file there again is followed from its start.
+    fs::remove_file(&log).expect("rm fifo");
+    fs::write(&log, "Bad password attempt for 'root' from 203.0.113.9:22\n").expect("log");
+    let banned = wait(Duration::from_secs(10), || {
+        run.out().contains("ban dropbear 203.0.113.9")
+    });
+    assert!(banned, "{}", run.err());
+    assert!(run.alive());
+    // At start, a FIFO is refused at once, with its name, not waited on.
+    let other = scratch("adv-src-fifo-start");
+    let fifo = other.join("messages");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo")
+        .success());
+    let cfg = config(&other, "", &dropbear(1, ""));
+    let mut child = Command::new(BIN)
+        .args(["run", "--foreground", "--dry-run", "--source"])
+        .arg(&fifo)
+        .arg("-c")
+        .arg(&cfg)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let ended = wait(Duration::from_secs(3), || matches!(child.try_wait(), Ok(Some(_))));
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(ended, "the daemon waits on a FIFO at start:\n{err}");
+    assert!(
+        err.contains(&format!("{} is not a regular file", fifo.display())),
+        "{err}"
+    );
+}

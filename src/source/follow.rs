@@ -31,7 +31,7 @@ use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Seek, SeekFrom};
 use std::os::fd::BorrowedFd;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// With inotify, the file is also polled every this many `file_poll_ms`.
@@ -55,8 +55,8 @@ pub struct Follow {
     /// The last `read` stopped on its budget, or [`Follow::tick`] found the poll due: read
     /// again at once (`fd()` is `None` until then).
     more: bool,
-    /// A failure to open was logged (not repeated every poll).
-    warned: bool,
+    /// Why opening failed, as last logged (each reason once, not every poll).
+    warned: Option<String>,
     /// Truncations and rotations seen.
     pub reopened: u64,
 }
@@ -74,13 +74,13 @@ impl Follow {
             watch: Watch::new(path, opts.inotify),
             due_ms: now_ms,
             more: false,
-            warned: false,
+            warned: None,
             reopened: 0,
         };
         match fs::metadata(path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 log::warn!("log file {} does not exist (yet); waiting for it", path.display());
-                me.warned = true;
+                me.warned = Some("missing".into());
                 return Ok(me);
             }
             Err(e) => return Err(err(e)),
@@ -220,18 +220,19 @@ impl Follow {
         lines.reset();
         match open(&self.path) {
             Ok(open) => {
-                if self.warned {
+                if self.warned.take().is_some() {
                     log::info!("log file {} is there now; following it", self.path.display());
                 }
-                self.warned = false;
                 self.open = Some(open);
                 true
             }
             Err(Opened::Io(e)) if e.kind() == io::ErrorKind::NotFound => false,
             Err(e) => {
-                if !self.warned {
-                    log::warn!("log file {}: {e}; retrying", self.path.display());
-                    self.warned = true;
+                // Once per reason: a missing file that turns up as a FIFO is news.
+                let why = e.to_string();
+                if self.warned.as_deref() != Some(why.as_str()) {
+                    log::warn!("log file {}: {why}; retrying", self.path.display());
+                    self.warned = Some(why);
                 }
                 false
             }
@@ -265,8 +266,15 @@ impl fmt::Display for Opened {
     }
 }
 
+/// Opens `path` if it is a regular file. Without blocking: a FIFO at the path would hold the
+/// event loop in `open` until some writer came (`O_NONBLOCK` changes nothing for a regular
+/// file's reads).
 fn open(path: &Path) -> Result<Open, Opened> {
-    let file = File::open(path).map_err(Opened::Io)?;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(Opened::Io)?;
     let meta = file.metadata().map_err(Opened::Io)?;
     if !meta.is_file() {
         return Err(Opened::NotAFile);
