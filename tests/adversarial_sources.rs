@@ -258,3 +258,43 @@ fn a_fifo_at_the_followed_path_never_blocks_the_loop() {
         "{err}"
     );
 }
+
+/// The address a cut line would frame.
+const BAIT: &str = "198.51.100.77";
+
+#[test]
+fn a_line_cut_by_its_writer_ending_is_never_judged() {
+    // A command whose output ends in the middle of a line (it exits, or is killed), again and
+    // again; one that pauses in the middle of a line; and a followed file rotated and
+    // truncated right after a piece of a line ending with the bait.
+    let dir = scratch("adv-src-cut");
+    let cmd = format!(
+        "printf \"Bad password attempt for 'a' from {BAIT}:22\"; sleep 1; \
+         printf \"' from 203.0.113.9:4242\\n\"; \
+         printf \"Bad password attempt for 'z' from {BAIT}:22\""
+    );
+    let mut run = Run::start(&dir, &cmd);
+    let banned = wait(Duration::from_secs(10), || run.out().contains("203.0.113.9"));
+    assert!(banned, "{}", run.err());
+    // Let it exit and restart once more (1 s backoff).
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(run.alive());
+    assert_eq!(run.out(), "ban dropbear 203.0.113.9 600\n", "{}", run.err());
+
+    let fdir = scratch("adv-src-cut-file");
+    let log = fdir.join("messages");
+    fs::write(&log, "").expect("log");
+    let run = Run::start(&fdir, &log.display().to_string());
+    let append = |text: &str| support::source_loop::append(&log, text.as_bytes());
+    append(&format!("Bad password attempt for 'a' from {BAIT}:22"));
+    std::thread::sleep(Duration::from_millis(300));
+    fs::rename(&log, fdir.join("messages.1")).expect("rotate");
+    append(&format!("Bad password attempt for 'b' from {BAIT}:22"));
+    std::thread::sleep(Duration::from_millis(300));
+    fs::write(&log, "").expect("truncate");
+    std::thread::sleep(Duration::from_millis(300));
+    append("Bad password attempt for 'c' from 203.0.113.10:1\n");
+    let banned = wait(Duration::from_secs(10), || run.out().contains("203.0.113.10"));
+    assert!(banned, "{}", run.err());
+    assert_eq!(run.out(), "ban dropbear 203.0.113.10 600\n", "{}", run.err());
+}
