@@ -217,3 +217,29 @@ fn a_fifo_as_the_configuration_blocks_nothing() {
     std::fs::remove_file(&cfg).expect("rm");
     std::fs::write(&cfg, good).expect("restore");
 }
+
+#[test]
+fn a_storm_of_reloads_loses_no_ban_and_no_line() {
+    let dir = scratch("adv-cfg-storm");
+    let cfg = config(&dir, "", &dropbear(1, ""));
+    let mut d = Daemon::start(&cfg);
+    d.feed(&failure("203.0.113.92"));
+    assert!(d.wait_out("ban dropbear 203.0.113.92 600"));
+    for i in 0..100 {
+        d.signal("HUP");
+        if i % 10 == 0 {
+            d.feed(&failure(&format!("198.51.100.{}", i / 10 + 1)));
+            assert_eq!(cli(&cfg, &["reload"]).0, 0, "{}", d.err());
+        }
+    }
+    for i in 1..=10 {
+        let want = format!("ban dropbear 198.51.100.{i} 600");
+        assert!(d.wait_out(&want), "{want}: {}", d.err());
+    }
+    assert!(status_time(&cfg) < Duration::from_secs(1));
+    let (_, list, _) = cli(&cfg, &["list", "--json"]);
+    assert_eq!(list.matches("\"address\"").count(), 11, "{list}");
+    let (code, out, err) = d.stop();
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("unban"), "{out}");
+}
