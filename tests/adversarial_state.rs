@@ -209,3 +209,86 @@ fn a_link_at_the_socket_path_or_an_open_directory_is_refused_with_a_message() {
     assert!(err.contains("writable by"), "code {code}: {err}");
     assert_eq!(fs::read_to_string(&victim).expect("victim"), PRECIOUS);
 }
+
+#[test]
+fn a_state_directory_full_from_the_start_keeps_the_good_file_and_serves() {
+    // A 64 KiB tmpfs of its own (private mount namespace) holding a good state file and
+    // filled to the last byte before the daemon starts.
+    let (dir, _, _) = base("adv-state-full");
+    let mnt = dir.join("tmpfs");
+    fs::create_dir(&mnt).expect("mount point");
+    let good = dir.join("good");
+    fs::write(&good, one_ban(4)).expect("good state");
+    let state = mnt.join("state");
+    let cfg = config(
+        &dir,
+        &format!("\toption state_file '{}'", state.display()),
+        &dropbear(1, ""),
+    );
+    let script = r#"mount -t tmpfs -o size=64k,mode=0700 adv "$0" && cp "$1" "$0/state" \
+        && { head -c 1M /dev/zero > "$0/filler" 2>/dev/null; true; } && exec "$2" run --foreground --dry-run --source - -c "$3""#;
+    let mut child = std::process::Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", script])
+        .args([&mnt, &good, Path::new(support::BIN), &cfg])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("unshare");
+    let err_pipe = child.stderr.take().expect("stderr");
+    let err = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let e = err.clone();
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut r = err_pipe;
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = r.read(&mut buf) {
+            e.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let log = || err.lock().unwrap().clone();
+    let up = support::wait_for(std::time::Duration::from_secs(20), || {
+        cli(&cfg, &["version"]).0 == 0
+    });
+    assert!(up.is_some(), "{}", log());
+    assert!(
+        listed(&cfg).contains("203.0.113.4"),
+        "the good file was not read: {}",
+        log()
+    );
+    let pid = child.id();
+    let inside = |p: &Path| PathBuf::from(format!("/proc/{pid}/root{}", p.display()));
+    {
+        use std::io::Write;
+        let stdin = child.stdin.as_mut().expect("stdin");
+        for i in 1..=5 {
+            stdin
+                .write_all(failure(&format!("198.51.100.{i}")).as_bytes())
+                .expect("feed");
+        }
+        stdin.flush().expect("flush");
+    }
+    let said = support::wait_for(std::time::Duration::from_secs(5), || {
+        log().contains("No space left")
+    });
+    assert!(said.is_some(), "{}", log());
+    let text = log();
+    assert!(
+        text.contains(&state.display().to_string()) && text.contains("last good copy is kept"),
+        "{text}"
+    );
+    assert!(
+        fs::symlink_metadata(inside(&mnt.join("state.tmp"))).is_err(),
+        "a partial state.tmp is left"
+    );
+    let kept = file::read(&inside(&state)).expect("state").expect("a state");
+    assert_eq!(kept.bans(), 1, "the good file was replaced");
+    assert_eq!(listed(&cfg).lines().count(), 7, "{}", listed(&cfg));
+    assert!(
+        matches!(child.try_wait(), Ok(None)),
+        "the daemon exited: {}",
+        log()
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
