@@ -161,6 +161,23 @@ fn requests_that_decode_but_should_not_act_are_refused() {
         let reply = ask(&sock, &req);
         assert!(reply.contains(want), "{req:?} answered {reply}");
     }
+    // Raw frames: the largest length prefix there is, an unknown request, a request with
+    // bytes after it, a prefix shorter than its payload.
+    for (bytes, want) in [
+        (&[0xff, 0xff, 0xff, 0xff][..], "larger than the limit"),
+        (&[0, 0, 0, 1, 0x7f], "Error"),
+        (&[0, 0, 0, 3, 0, 0xaa, 0xbb], "Error"),
+        (&[0, 0, 0, 1, 3, 1, 0xff], "Error"),
+    ] {
+        let mut s = UnixStream::connect(&sock).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.write_all(bytes).expect("send");
+        let _ = s.shutdown(std::net::Shutdown::Write);
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        let reply = format!("{:?}", out.get(4..).map(proto::decode_response));
+        assert!(reply.contains(want), "{bytes:x?} answered {reply}");
+    }
     let (_, list, _) = cli(&cfg, &["list", "--json"]);
     assert!(list.contains("203.0.113.60"), "a ban was lifted: {list}");
     assert_eq!(list.matches("\"address\"").count(), 1, "{list}");
