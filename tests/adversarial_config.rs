@@ -178,7 +178,7 @@ fn a_filter_path_that_is_no_filter_file_is_refused_without_reading_it() {
     d.signal("HUP");
     let refused = wait(Duration::from_secs(5), || d.err().contains("not a regular file"));
     assert!(refused, "{}", d.err());
-    assert!(status_time(&cfg) < Duration::from_secs(1));
+    assert!(status_time(&cfg) < Duration::from_secs(2));
     d.feed(&failure("203.0.113.90"));
     assert!(d.wait_out("ban dropbear 203.0.113.90 600"), "{}", d.err());
 }
@@ -236,7 +236,7 @@ fn a_storm_of_reloads_loses_no_ban_and_no_line() {
         let want = format!("ban dropbear 198.51.100.{i} 600");
         assert!(d.wait_out(&want), "{want}: {}", d.err());
     }
-    assert!(status_time(&cfg) < Duration::from_secs(1));
+    assert!(status_time(&cfg) < Duration::from_secs(2));
     let (_, list, _) = cli(&cfg, &["list", "--json"]);
     assert_eq!(list.matches("\"address\"").count(), 11, "{list}");
     let (code, out, err) = d.stop();

@@ -75,7 +75,7 @@ fn half_frames_and_a_flood_of_connections_leave_a_good_client_answered() {
     for _ in 0..5 {
         let took = status_time(&cfg);
         assert!(
-            took < Duration::from_secs(1),
+            took < Duration::from_secs(2),
             "status took {took:?} under the flood"
         );
     }
@@ -98,7 +98,7 @@ fn half_frames_and_a_flood_of_connections_leave_a_good_client_answered() {
         assert!(!held, "a half frame is still held open after {REQUEST_TIME:?}");
     }
     drop(held);
-    assert!(status_time(&cfg) < Duration::from_secs(1));
+    assert!(status_time(&cfg) < Duration::from_secs(2));
     assert!(d.alive());
 }
 
