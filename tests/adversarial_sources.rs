@@ -298,3 +298,51 @@ fn a_line_cut_by_its_writer_ending_is_never_judged() {
     assert!(banned, "{}", run.err());
     assert_eq!(run.out(), "ban dropbear 203.0.113.10 600\n", "{}", run.err());
 }
+
+#[test]
+fn a_followed_file_truncated_and_regrown_unseen_frames_nobody() {
+    // `copytruncate` while the daemon is busy (here: stopped): when it looks again the file is
+    // longer than what it had read. Read on from the old offset, it would start in the middle
+    // of a line — a line's tail whose start an attacker wrote (an anonymous FTP password).
+    let dir = scratch("adv-src-regrown");
+    let log = dir.join("messages");
+    let old = "Nov 24 10:04:00 nas vsftpd[1]: [x] OK LOGIN: Client \"192.0.2.1\"\n".repeat(4);
+    fs::write(&log, &old).expect("log");
+    let cfg_jail = "config jail 'vsftpd'\n\toption maxretry '1'\n\toption bantime '600'\n";
+    let cfg = config(&dir, "", cfg_jail);
+    let mut child = Command::new(BIN)
+        .args(["run", "--foreground", "--dry-run", "--source"])
+        .arg(&log)
+        .arg("-c")
+        .arg(&cfg)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let out = collect(child.stdout.take().expect("stdout"));
+    let err = collect(child.stderr.take().expect("stderr"));
+    let run = Run { child, cfg, out, err };
+    assert!(wait(Duration::from_secs(20), || cli(&run.cfg, &["version"]).0 == 0));
+    let pid = run.pid().to_string();
+    let signal = |s: &str| Command::new("kill").args([s, &pid]).status().expect("kill");
+    signal("-STOP");
+    let head = "[anonymous] FAIL LOGIN: Client \"203.0.113.9\", anon password \"";
+    let bait = format!("[anonymous] FAIL LOGIN: Client \"{BAIT}\", anon password \"x");
+    let mut line = head.to_string();
+    while line.len() < old.len() {
+        line.push('p');
+    }
+    line.truncate(old.len());
+    line += &bait;
+    line += "\"\n";
+    fs::write(&log, &line).expect("truncate and regrow");
+    signal("-CONT");
+    support::source_loop::append(&log, b"[x] FAIL LOGIN: Client \"203.0.113.11\"\n");
+    let banned = wait(Duration::from_secs(10), || run.out().contains("203.0.113.11"));
+    assert!(banned, "{}", run.err());
+    assert!(
+        !run.out().contains(BAIT),
+        "a line's tail was judged:\n{}",
+        run.out()
+    );
+}
