@@ -4,10 +4,19 @@
 //! a cut falls after a bait address, not with a NUL or a CR, not by having the line arrive in
 //! pieces. Every test asserts the decisions a user sees on standard output.
 //!
-//! The rest of the pass: `adversarial_injection.rs` (client fields of every filter, addresses
-//! that are no hosts, time from the future), `adversarial_sources.rs` (spinning),
-//! `adversarial_state.rs` (hostile state files and directories), `adversarial_control.rs`
-//! (control socket garbage, broken reloads, non-root client, 70 filters).
+//! The pass, file by file (issue 10 item → where):
+//!
+//! | file | covers |
+//! |---|---|
+//! | `adversarial.rs` | cut lines (LuCI, dropbear, sshd; at, around and past 1 KiB), NUL, CR, 64 KiB line, invalid UTF-8, lines written in pieces with pauses |
+//! | `adversarial_injection.rs` | every injection fixture and hunted client-field forms of every filter through the daemon; no-host addresses from lines and from `logjail ban`; a burst of lines from the future |
+//! | `adversarial_sources.rs` | spinning with hostile sources (file churn, a command exiting at once, a newline-less flood); a FIFO at the followed path; lines cut by their writer's end; a truncation regrown unseen (idle CPU per source kind: `sources_idle.rs`) |
+//! | `adversarial_state.rs` | hostile state files (random, empty, bad CRC, 4 GiB length, undecodable, 50 MB), the flash fallback, planted links, open directories, a full directory from the start, bans of no hosts in a saved state |
+//! | `adversarial_control.rs` | half frames, 300 held connections, raw and decoded hostile requests, the non-root client of every verb |
+//! | `adversarial_config.rs` | broken configurations on SIGHUP and `logjail reload`, filter paths that are no files, a FIFO as the configuration, a storm of reloads, 70 user filters |
+//!
+//! Kernel-only elements, refused bans and ignoreself following address changes are
+//! `adversarial_firewall.rs`.
 
 mod support;
 
