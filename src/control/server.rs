@@ -2,8 +2,9 @@
 //!
 //! Nothing here blocks: the listener and every client are non-blocking, and
 //! [`Server::service`] does whatever reading and writing is possible right now. A client is
-//! bounded in every way — at most [`MAX_CLIENTS`] at once (further connections are accepted and
-//! closed at once), a request buffer of [`MAX_REQUEST`] bytes, [`DEADLINE_MS`] to send its
+//! bounded in every way — at most [`MAX_CLIENTS`] at once (when full, a new connection takes the
+//! place of the one that has waited longest for its request, or is closed at once when every
+//! slot is busy answering), a request buffer of [`MAX_REQUEST`] bytes, [`DEADLINE_MS`] to send its
 //! request and as long again for each step of reading the reply — so a client that connects
 //! and sends nothing, sends garbage or never reads cannot stall the daemon or grow its memory.
 
@@ -245,7 +246,7 @@ impl Server {
                     return;
                 }
             };
-            if self.clients.len() >= MAX_CLIENTS {
+            if self.clients.len() >= MAX_CLIENTS && !self.make_room() {
                 log::warn!("control: {MAX_CLIENTS} clients already connected; closing a new one");
                 continue;
             }
@@ -261,6 +262,27 @@ impl Server {
                 deadline_ms: now_ms + DEADLINE_MS,
                 phase: Phase::Reading,
             });
+        }
+    }
+}
+
+impl Server {
+    /// Full: the client that has waited longest for its request gives way to a new one, so
+    /// connections that send nothing cannot lock out a client that asks at once (the newest
+    /// is read in the same [`Server::service`] call that accepts it). When every slot is
+    /// answering, there is no room.
+    fn make_room(&mut self) -> bool {
+        let oldest = (self.clients.iter().enumerate())
+            .filter(|(_, c)| c.phase == Phase::Reading)
+            .min_by_key(|(_, c)| c.deadline_ms)
+            .map(|(i, _)| i);
+        match oldest {
+            Some(i) => {
+                log::debug!("control: {MAX_CLIENTS} clients connected; the longest silent one is closed");
+                self.clients.swap_remove(i);
+                true
+            }
+            None => false,
         }
     }
 }

@@ -58,16 +58,47 @@ fn not_found(name: &str, dir: &Path) -> FilterError {
     }
 }
 
+/// Largest filter file read (ten times the largest built-in filter, comments included).
+pub const MAX_FILE: u64 = 64 * 1024;
+
 /// Reads and compiles a filter file; errors name the path.
 fn from_file(name: &str, path: &Path, options: &Options) -> Result<Filter, FilterError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| FilterError::Io {
+    let text = read_bounded(path).map_err(|error| FilterError::Io {
         path: shown.clone(),
-        error: e.to_string(),
+        error,
     })?;
     let mut f = Filter::parse_with(&shown, &text, options)?;
     f.name = name.to_owned();
     Ok(f)
+}
+
+/// The text of a regular file of at most [`MAX_FILE`] bytes. Opened without blocking (a FIFO
+/// would hold the daemon's loop in `open` on a reload) and checked before reading: a device
+/// like `/dev/zero` would be read until memory runs out.
+fn read_bounded(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file, not a filter file".into());
+    }
+    if meta.len() > MAX_FILE {
+        return Err(format!("larger than {} KiB, not a filter file", MAX_FILE / 1024));
+    }
+    let mut text = String::new();
+    file.take(MAX_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    if text.len() as u64 > MAX_FILE {
+        return Err(format!("larger than {} KiB, not a filter file", MAX_FILE / 1024));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -107,6 +138,13 @@ mod tests {
         );
         let e = load("./missing.filter", &dir).unwrap_err().to_string();
         assert!(e.starts_with("./missing.filter: "), "{e}");
+        // Not read at all: a device, and a file past the limit.
+        let e = load("/dev/zero", &dir).unwrap_err().to_string();
+        assert_eq!(e, "/dev/zero: not a regular file, not a filter file");
+        let big = dir.join("big.filter");
+        std::fs::write(&big, "#\n".repeat(MAX_FILE as usize / 2 + 1)).unwrap();
+        let e = load(&big.display().to_string(), &dir).unwrap_err().to_string();
+        assert!(e.ends_with(": larger than 64 KiB, not a filter file"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -20,8 +20,13 @@
 //! * nothing: the file was moved away or deleted; keep reading the old one until a new one
 //!   appears.
 //!
-//! A truncation followed by the file growing past the old offset before the next `read` can
-//! not be told from appending (as with `tail -F`).
+//! * the same file, as long as before or longer, but the byte before the old offset is not the
+//!   one read there: truncated and written again past the offset before this `read` looked
+//!   (`tail -F` reads on from the offset). Read on, the first "line" would be the tail of some
+//!   line, whose start an attacker may have written (an anonymous FTP password, a SIP Call-ID:
+//!   fields after the address); it is read again from offset 0 instead. A regrown file whose
+//!   byte there happens to be the same is read on: when that byte is the `\n` of a whole line
+//!   (the usual case), the offset is a line start in the new content too.
 
 use super::lines::Lines;
 use super::stream::{drain, Drain};
@@ -31,7 +36,7 @@ use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Seek, SeekFrom};
 use std::os::fd::BorrowedFd;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// With inotify, the file is also polled every this many `file_poll_ms`.
@@ -43,6 +48,25 @@ struct Open {
     ino: u64,
     /// Bytes read so far (the file position).
     offset: u64,
+    /// The byte at `offset - 1` when it was read: if it is another byte now, the file was
+    /// truncated and written again past `offset` while nobody looked.
+    last: Option<u8>,
+}
+
+impl Open {
+    fn byte_before_offset(&self) -> Option<u8> {
+        let at = self.offset.checked_sub(1)?;
+        let mut b = [0u8; 1];
+        self.file.read_exact_at(&mut b, at).ok().map(|()| b[0])
+    }
+
+    /// Truncated and regrown past the offset since the last read: reading on from the offset
+    /// would start in the middle of some line, a tail whose start an attacker may have written
+    /// (an anonymous FTP password, a SIP Call-ID). A shorter file is the size check's.
+    fn rewritten(&self) -> bool {
+        self.last
+            .is_some_and(|b| self.byte_before_offset().is_some_and(|now| now != b))
+    }
 }
 
 pub struct Follow {
@@ -55,8 +79,8 @@ pub struct Follow {
     /// The last `read` stopped on its budget, or [`Follow::tick`] found the poll due: read
     /// again at once (`fd()` is `None` until then).
     more: bool,
-    /// A failure to open was logged (not repeated every poll).
-    warned: bool,
+    /// Why opening failed, as last logged (each reason once, not every poll).
+    warned: Option<String>,
     /// Truncations and rotations seen.
     pub reopened: u64,
 }
@@ -74,13 +98,13 @@ impl Follow {
             watch: Watch::new(path, opts.inotify),
             due_ms: now_ms,
             more: false,
-            warned: false,
+            warned: None,
             reopened: 0,
         };
         match fs::metadata(path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 log::warn!("log file {} does not exist (yet); waiting for it", path.display());
-                me.warned = true;
+                me.warned = Some("missing".into());
                 return Ok(me);
             }
             Err(e) => return Err(err(e)),
@@ -93,11 +117,9 @@ impl Follow {
             Opened::Io(e) => err(e),
         })?;
         open.offset = open.file.seek(SeekFrom::End(0)).map_err(err)?;
-        if open.offset > 0 {
-            let mut last = [0u8; 1];
-            if open.file.read_exact_at(&mut last, open.offset - 1).is_ok() && last[0] != b'\n' {
-                lines.skip_to_newline();
-            }
+        open.last = open.byte_before_offset();
+        if open.last.is_some_and(|b| b != b'\n') {
+            lines.skip_to_newline();
         }
         me.open = Some(open);
         Ok(me)
@@ -141,6 +163,9 @@ impl Follow {
         if self.open.is_none() && !self.open_new(lines) {
             return;
         }
+        if self.open.as_ref().is_some_and(Open::rewritten) && !self.read_from_start(lines, "rewritten") {
+            return;
+        }
         // At most one reopening per call: a file rotated again at once waits for the next.
         for _ in 0..2 {
             if !self.drain_open(lines, sink, bytes) {
@@ -170,25 +195,35 @@ impl Follow {
                     return;
                 }
             } else if truncated {
-                lines.abandon();
-                log::info!(
-                    "log file {} was truncated; reading it from the start",
-                    self.path.display()
-                );
-                self.reopened += 1;
-                let Some(open) = self.open.as_mut() else {
-                    return;
-                };
-                open.offset = 0;
-                if let Err(e) = open.file.seek(SeekFrom::Start(0)) {
-                    log::warn!("log file {}: {e}; reopening it", self.path.display());
-                    self.open = None;
+                if !self.read_from_start(lines, "truncated") {
                     return;
                 }
             } else {
                 return;
             }
         }
+    }
+
+    /// The open file was truncated (or `rewritten`, see [`Open::rewritten`]): read it again
+    /// from offset 0. `false` if it could not be.
+    fn read_from_start(&mut self, lines: &mut Lines, how: &str) -> bool {
+        lines.abandon();
+        log::info!(
+            "log file {} was {how}; reading it from the start",
+            self.path.display()
+        );
+        self.reopened += 1;
+        let Some(open) = self.open.as_mut() else {
+            return false;
+        };
+        open.offset = 0;
+        open.last = None;
+        if let Err(e) = open.file.seek(SeekFrom::Start(0)) {
+            log::warn!("log file {}: {e}; reopening it", self.path.display());
+            self.open = None;
+            return false;
+        }
+        true
     }
 
     /// Reads the open file to its end; `false` if the budget ran out or the read failed.
@@ -199,6 +234,9 @@ impl Follow {
         let mut n = 0;
         let result = drain(&mut open.file, lines, sink, self.opts.read_budget, &mut n);
         open.offset += n;
+        if n > 0 {
+            open.last = open.byte_before_offset();
+        }
         *bytes += n;
         match result {
             Drain::Eof | Drain::Dry => true,
@@ -220,18 +258,19 @@ impl Follow {
         lines.reset();
         match open(&self.path) {
             Ok(open) => {
-                if self.warned {
+                if self.warned.take().is_some() {
                     log::info!("log file {} is there now; following it", self.path.display());
                 }
-                self.warned = false;
                 self.open = Some(open);
                 true
             }
             Err(Opened::Io(e)) if e.kind() == io::ErrorKind::NotFound => false,
             Err(e) => {
-                if !self.warned {
-                    log::warn!("log file {}: {e}; retrying", self.path.display());
-                    self.warned = true;
+                // Once per reason: a missing file that turns up as a FIFO is news.
+                let why = e.to_string();
+                if self.warned.as_deref() != Some(why.as_str()) {
+                    log::warn!("log file {}: {why}; retrying", self.path.display());
+                    self.warned = Some(why);
                 }
                 false
             }
@@ -265,8 +304,15 @@ impl fmt::Display for Opened {
     }
 }
 
+/// Opens `path` if it is a regular file. Without blocking: a FIFO at the path would hold the
+/// event loop in `open` until some writer came (`O_NONBLOCK` changes nothing for a regular
+/// file's reads).
 fn open(path: &Path) -> Result<Open, Opened> {
-    let file = File::open(path).map_err(Opened::Io)?;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(Opened::Io)?;
     let meta = file.metadata().map_err(Opened::Io)?;
     if !meta.is_file() {
         return Err(Opened::NotAFile);
@@ -276,5 +322,6 @@ fn open(path: &Path) -> Result<Open, Opened> {
         dev: meta.dev(),
         ino: meta.ino(),
         offset: 0,
+        last: None,
     })
 }
