@@ -74,7 +74,9 @@ fn a_broken_config_on_reload_keeps_the_daemon_and_its_bans() {
     std::os::unix::fs::symlink("/dev/zero", &cfg).expect("link");
     d.signal("HUP");
     assert!(
-        wait(Duration::from_secs(10), || d.err().contains("larger than")),
+        wait(Duration::from_secs(10), || d
+            .err()
+            .contains("not a regular file, not a logjail configuration")),
         "{}",
         d.err()
     );
@@ -184,9 +186,6 @@ fn a_filter_path_that_is_no_filter_file_is_refused_without_reading_it() {
 }
 
 #[test]
-#[ignore = "BUG: src/config/load.rs opens the configuration with a blocking File::open: a FIFO \
-            there holds `logjail check`, and on SIGHUP or `logjail reload` the daemon's whole \
-            event loop (no lines, no expiry, no control socket) until some process writes it"]
 fn a_fifo_as_the_configuration_blocks_nothing() {
     let dir = scratch("adv-cfg-fifo");
     let cfg = config(&dir, "", &dropbear(1, ""));

@@ -294,9 +294,6 @@ fn a_state_directory_full_from_the_start_keeps_the_good_file_and_serves() {
 }
 
 #[test]
-#[ignore = "BUG: Engine::restore (src/engine/snapshot.rs) checks a saved ban against the ignore \
-            list only, not Host::can_offend: bans of 0.0.0.0, broadcast, multicast, 240/4 and \
-            ff00::/8 saved by a logjail before issue 10 are restored and re-installed"]
 fn bans_of_no_hosts_in_a_state_file_are_not_restored() {
     // A state file written by a logjail that still banned 0.0.0.0, broadcast, multicast
     // (before issue 10), or by hand: after the upgrade these bans must not come back.

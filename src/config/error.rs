@@ -12,6 +12,8 @@ pub enum ConfigError {
     Read { path: String, err: std::io::Error },
     /// The file is larger than [`MAX_FILE_BYTES`].
     TooLarge { path: String },
+    /// A FIFO, a device, a directory: read it and the daemon could hang or fill memory.
+    NotAFile { path: String },
     /// The text is not valid UCI.
     Syntax(UciError),
     /// Valid UCI with a value or section logjail cannot accept.
@@ -24,7 +26,7 @@ impl ConfigError {
         match self {
             ConfigError::Syntax(e) => Some(e.line),
             ConfigError::Invalid { line, .. } => Some(*line),
-            ConfigError::Read { .. } | ConfigError::TooLarge { .. } => None,
+            ConfigError::Read { .. } | ConfigError::TooLarge { .. } | ConfigError::NotAFile { .. } => None,
         }
     }
 }
@@ -39,6 +41,9 @@ impl fmt::Display for ConfigError {
                     _ => err.to_string(),
                 };
                 write!(f, "{path}: cannot read the configuration: {why}")
+            }
+            ConfigError::NotAFile { path } => {
+                write!(f, "{path}: not a regular file, not a logjail configuration")
             }
             ConfigError::TooLarge { path } => write!(
                 f,

@@ -19,6 +19,7 @@ use super::uci::{self, Section};
 use super::Config;
 use std::collections::HashMap;
 use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// Largest configuration file read; anything bigger is not a logjail configuration.
@@ -39,7 +40,16 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         path: label.clone(),
         err,
     };
-    let file = std::fs::File::open(path).map_err(read_err)?;
+    // Opened without blocking and checked before reading: a FIFO would hold the daemon's loop
+    // in `open` on a reload, and a device like /dev/zero would be read without end.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(read_err)?;
+    if !file.metadata().map_err(read_err)?.is_file() {
+        return Err(ConfigError::NotAFile { path: label });
+    }
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)

@@ -107,6 +107,10 @@ impl Engine {
         for js in &snap.jails {
             if js.name == recidive::NAME && !self.jails.iter().any(|j| j.name == js.name) {
                 for b in js.bans.iter().rev() {
+                    if !b.host.host().can_offend() {
+                        r.lift.push((js.name.clone(), b.host.host()));
+                        continue;
+                    }
                     match (self.recidive.as_mut(), decision(b, clock, gone)) {
                         (_, None) => r.expired += 1,
                         (Some(rec), Some(d)) => {
@@ -135,7 +139,9 @@ impl Engine {
             }
             for b in js.bans.iter().rev() {
                 let host = b.host.host();
-                if jail.is_ignored(&host) {
+                // A file from before the hardening may hold bans of addresses that are no
+                // host's (0.0.0.0, multicast, …): never put back, lifted from the firewall.
+                if jail.is_ignored(&host) || !host.can_offend() {
                     r.lift.push((js.name.clone(), host));
                     continue;
                 }
