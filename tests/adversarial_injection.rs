@@ -138,7 +138,7 @@ fn hunted() -> Vec<(&'static str, String, Option<&'static str>)> {
         ("sshd[9]", format!("Failed publickey for root from 203.0.113.104 port 4242 ssh2: ED25519-CERT SHA256:AAAA ID from {b} port 22 ssh2 (serial 1) CA ED25519 SHA256:BBBB"), None),
         ("sshd[9]", format!("Failed publickey for root from 203.0.113.105 port 4242 ssh2: RSA-CERT SHA256:AAAA ID x ssh2: ED25519 SHA256:x from {b} port 22 ssh2 (serial 1) CA RSA SHA256:BBBB"), None),
         ("sshd[9]", format!("User a from {b} not allowed because listed in DenyUsers from 203.0.113.106 not allowed because not listed in AllowUsers"), Some("203.0.113.106")),
-        ("sshd[9]", format!("Connection closed by invalid user a {b} port 22 203.0.113.107 port 4242 [preauth]"), Some("203.0.113.107")),
+        ("sshd[9]", format!("Connection closed by invalid user a {b} port 22 203.0.113.107 port 4242 [preauth]"), None), // the same connection as its "Invalid user" line: counted there
         ("sshd[9]", format!("Bad protocol version identification 'SSH-2.0-x from {b} port 22' from 203.0.113.108 port 4242"), Some("203.0.113.108")),
         ("sshd[9]", format!("Unable to negotiate with 203.0.113.109 port 4242: no matching cipher found. Their offer: x from {b} port 22"), Some("203.0.113.109")),
         ("sshd[9]", format!("pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.110  user=a rhost={b}"), Some("203.0.113.110")),
@@ -233,7 +233,10 @@ fn addresses_that_are_no_hosts_are_refused_by_logjail_ban() {
         }
     }
     let (code, list, _) = cli(&cfg, &["list", "--json"]);
-    assert_eq!((code, list.trim()), (0, "{\"bans\":[]}"));
+    assert_eq!(
+        (code, list.trim()),
+        (0, "{\"bans\":[],\"refused\":[],\"kernel_only\":[]}")
+    );
     assert_eq!(d.out(), "", "a decision was taken");
 }
 
