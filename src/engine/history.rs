@@ -205,3 +205,148 @@ mod tests {
         assert_eq!(h.judge(Some(99)), New);
     }
 }
+
+/// The engine fed replays: what a mark does to bans.
+#[cfg(test)]
+mod engine_tests {
+    use crate::clock::Now;
+    use crate::config::{Config, JailConfig};
+    use crate::engine::{Action, Engine};
+    use crate::state::{LogMark, Snapshot};
+
+    /// 2026-11-28 10:00:00 UTC (Saturday).
+    const T0: i64 = 1_795_860_000;
+
+    fn engine() -> Engine {
+        let mut db = JailConfig::new("dropbear");
+        db.maxretry = 3;
+        db.findtime = 600;
+        db.bantime = Some(3600);
+        let c = Config {
+            jails: vec![db],
+            ..Config::default()
+        };
+        Engine::new(&c, &[], 42).expect("engine")
+    }
+
+    /// A logread failure line of `host` at `T0 + s` (UTC here: the offset is 0).
+    fn failure(s: i64, host: &str) -> String {
+        let (m, s) = (s / 60, s % 60);
+        format!(
+            "Sat Nov 28 10:{m:02}:{s:02} 2026 authpriv.warn dropbear[1]: Bad password attempt for 'root' from {host}:22"
+        )
+    }
+
+    fn now() -> Now {
+        Now {
+            wall: T0 + 3000,
+            mono_ms: 1000,
+        }
+    }
+
+    /// Feeds `lines`; the hosts banned.
+    fn feed(e: &mut Engine, lines: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for l in lines {
+            e.line(l.as_bytes(), now(), &mut out);
+        }
+        out.iter()
+            .filter_map(|a| match a {
+                Action::Block { ban } => Some(ban.host.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn restored(mark: Option<LogMark>) -> Engine {
+        let mut e = engine();
+        let snap = Snapshot {
+            saved_at: T0 + 3000,
+            mark,
+            ..Snapshot::default()
+        };
+        e.restore(&snap, now(), &mut Vec::new());
+        e
+    }
+
+    const A: &str = "192.0.2.7";
+
+    #[test]
+    fn without_a_mark_the_history_counts_within_findtime() {
+        let mut e = restored(None);
+        e.replay(0, 1000);
+        // Three failures spread over more than findtime: no ban; three within it: a ban.
+        let spread = [failure(0, A), failure(400, A), failure(1100, A)];
+        assert!(feed(&mut e, &spread).is_empty());
+        assert_eq!(feed(&mut e, &[failure(1200, A), failure(1300, A)]), [A]);
+    }
+
+    #[test]
+    fn lines_up_to_the_saved_mark_are_recounted_but_never_ban() {
+        let old = [failure(0, A), failure(10, A), failure(20, A)];
+        // The previous run saw all three (and banned then; the ban has since been lifted).
+        let mut e = restored(Some(LogMark {
+            time: T0 + 20,
+            lines: 1,
+        }));
+        e.replay(0, 1000);
+        assert!(feed(&mut e, &old).is_empty(), "no second ban for the same 3 lines");
+        // It saw two: the third is new and completes the window with the recounted two.
+        let mut e = restored(Some(LogMark {
+            time: T0 + 10,
+            lines: 1,
+        }));
+        e.replay(0, 1000);
+        assert_eq!(feed(&mut e, &old), [A]);
+    }
+
+    #[test]
+    fn lines_of_the_mark_second_are_told_apart_by_their_count() {
+        let same = [failure(5, A), failure(5, A), failure(5, A)];
+        let mut e = restored(Some(LogMark {
+            time: T0 + 5,
+            lines: 2,
+        }));
+        e.replay(0, 1000);
+        assert_eq!(feed(&mut e, &same), [A], "2 recounted + 1 new");
+        let mut e = restored(Some(LogMark {
+            time: T0 + 5,
+            lines: 3,
+        }));
+        e.replay(0, 1000);
+        assert!(feed(&mut e, &same).is_empty(), "all 3 were judged");
+    }
+
+    #[test]
+    fn a_restarted_command_does_not_count_its_replay_twice() {
+        let mut e = restored(None);
+        e.replay(0, 1000);
+        let two = [failure(0, A), failure(1, A)];
+        assert!(feed(&mut e, &two).is_empty());
+        // logread is restarted and replays the same two lines: skipped, not 4 failures.
+        e.replay(1, 1000);
+        assert!(feed(&mut e, &two).is_empty());
+        assert_eq!(e.history.mark(), Some(LogMark { time: T0 + 1, lines: 1 }));
+        // The next new line is the third.
+        assert_eq!(feed(&mut e, &[failure(2, A)]), [A]);
+        // The mark is in the snapshot.
+        assert_eq!(
+            e.snapshot(now()).mark,
+            Some(LogMark {
+                time: T0 + 2,
+                lines: 1
+            })
+        );
+    }
+
+    #[test]
+    fn without_a_replay_nothing_is_skipped() {
+        // A source that does not replay (stdin, a file, `logread -f` without -l) never says
+        // `replay`: lines at or before a saved mark count as usual.
+        let mut e = restored(Some(LogMark {
+            time: T0 + 20,
+            lines: 1,
+        }));
+        assert_eq!(feed(&mut e, &[failure(0, A), failure(10, A), failure(20, A)]), [A]);
+    }
+}
