@@ -1,8 +1,9 @@
 #!/bin/sh
 # logd/logread: the daemon's default source `logread -f` (run as `logread -l 1000 -f`) on
-# the real logd, with lines from logger and from a real dropbear (Debian's dropbear-bin) in the router, logging through
-# syslog to logd, driven by dbclient from the attacker's namespace; the attacker's next
-# connection is dropped by the kernel while a neighbour still reaches dropbear.
+# the real logd, with lines from logger and from a real dropbear (Debian's dropbear-bin) in
+# the router, logging through syslog to logd, driven by dbclient from the attacker's
+# namespace; the attacker's next connection is dropped by the kernel while a neighbour still
+# reaches dropbear.
 . /usr/share/owrt-test/lib.sh
 boot
 check "opkg install" install_pkg
