@@ -175,7 +175,11 @@ fn failures_logged_while_not_reading_count_once() {
     assert!(restarted, "{}", run.err());
     assert!(wait_status(&cfg, "\"state\":\"open\""));
     std::thread::sleep(Duration::from_millis(500));
-    assert!(!run.out().contains(b), "the replay was counted again:\n{}", run.out());
+    assert!(
+        !run.out().contains(b),
+        "the replay was counted again:\n{}",
+        run.out()
+    );
     // The 5th failure is the 5th, not the 9th.
     log_failures(&dir, b, 1);
     let ban_b = format!("ban dropbear {b} 600");

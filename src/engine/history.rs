@@ -177,7 +177,10 @@ mod tests {
         );
         // A later restart only skips: the recounted lines are in the tables.
         h.begin(2, 100);
-        assert_eq!(judge_all(&mut h, &[11, 12, 12, 12, 13, 14]), [Skip, Skip, Skip, Skip, Skip, New]);
+        assert_eq!(
+            judge_all(&mut h, &[11, 12, 12, 12, 13, 14]),
+            [Skip, Skip, Skip, Skip, Skip, New]
+        );
     }
 
     #[test]
@@ -290,7 +293,10 @@ mod engine_tests {
             lines: 1,
         }));
         e.replay(0, 1000);
-        assert!(feed(&mut e, &old).is_empty(), "no second ban for the same 3 lines");
+        assert!(
+            feed(&mut e, &old).is_empty(),
+            "no second ban for the same 3 lines"
+        );
         // It saw two: the third is new and completes the window with the recounted two.
         let mut e = restored(Some(LogMark {
             time: T0 + 10,
@@ -326,7 +332,13 @@ mod engine_tests {
         // logread is restarted and replays the same two lines: skipped, not 4 failures.
         e.replay(1, 1000);
         assert!(feed(&mut e, &two).is_empty());
-        assert_eq!(e.history.mark(), Some(LogMark { time: T0 + 1, lines: 1 }));
+        assert_eq!(
+            e.history.mark(),
+            Some(LogMark {
+                time: T0 + 1,
+                lines: 1
+            })
+        );
         // The next new line is the third.
         assert_eq!(feed(&mut e, &[failure(2, A)]), [A]);
         // The mark is in the snapshot.
@@ -347,6 +359,9 @@ mod engine_tests {
             time: T0 + 20,
             lines: 1,
         }));
-        assert_eq!(feed(&mut e, &[failure(0, A), failure(10, A), failure(20, A)]), [A]);
+        assert_eq!(
+            feed(&mut e, &[failure(0, A), failure(10, A), failure(20, A)]),
+            [A]
+        );
     }
 }

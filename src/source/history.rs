@@ -35,7 +35,9 @@ fn logread_options(cmd: &str) -> Option<Options> {
     }
     let mut o = Options::default();
     while let Some(w) = words.next() {
-        let Some(letters) = w.strip_prefix('-').filter(|l| !l.is_empty() && !l.starts_with('-'))
+        let Some(letters) = w
+            .strip_prefix('-')
+            .filter(|l| !l.is_empty() && !l.starts_with('-'))
         else {
             break;
         };
@@ -85,9 +87,15 @@ mod tests {
     fn a_following_logread_gets_its_history() {
         let cases = [
             ("logread -f", Some("logread -l 1000 -f")),
-            ("/sbin/logread -f -e dropbear", Some("/sbin/logread -l 1000 -f -e dropbear")),
+            (
+                "/sbin/logread -f -e dropbear",
+                Some("/sbin/logread -l 1000 -f -e dropbear"),
+            ),
             ("logread -tf", Some("logread -l 1000 -tf")),
-            ("logread -e x -f | grep y", Some("logread -l 1000 -e x -f | grep y")),
+            (
+                "logread -e x -f | grep y",
+                Some("logread -l 1000 -e x -f | grep y"),
+            ),
             ("  logread -f", Some("  logread -l 1000 -f")),
             // Already asked, not following, not logread, an option logread does not know.
             ("logread -l 50 -f", None),

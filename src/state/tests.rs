@@ -55,10 +55,7 @@ fn header_is_byte_exact_and_round_trips() {
             }],
             offenders: vec![],
         }],
-        mark: Some(LogMark {
-            time: 5,
-            lines: 2,
-        }),
+        mark: Some(LogMark { time: 5, lines: 2 }),
         boot: None,
     };
     let bytes = encode(&snap).unwrap();
