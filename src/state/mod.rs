@@ -2,7 +2,9 @@
 //!
 //! A [`Snapshot`] is what the daemon knows that the kernel does not: each jail's bans (host,
 //! start, decided duration, ban count) and its offender records, and recidive's bans (as a jail
-//! named `recidive`). The engine takes one ([`Engine::snapshot`](crate::engine::Engine::snapshot))
+//! named `recidive`), and the mark of the last log line judged with the boot it was made in
+//! (so a restart does not count a replayed line twice, see
+//! [`engine::history`](crate::engine::history)). The engine takes one ([`Engine::snapshot`](crate::engine::Engine::snapshot))
 //! and puts one back ([`Engine::restore`](crate::engine::Engine::restore)); [`file`](mod@file) is the
 //! on-disk format (header, checksum, atomic replace); [`keeper`] decides when to write (tmpfs
 //! after each change, debounced; flash at most every `persist_interval` and at shutdown).
