@@ -179,12 +179,9 @@ fn scripts_are_shellcheck_clean() {
 }
 
 /// Issue 12: failures logged while logjail was not reading (before START=60, during procd's
-/// respawn pause, across a restart) are never counted, because `logread -f` prints only new
-/// lines. Fails today on "3 + 2 failures ban" and "5 failures logged while it was dead".
+/// respawn pause, across a restart) count, once: the daemon runs `logread -l 1000 -f` and
+/// judges the replayed lines against the mark in its state file (`engine::history`).
 #[test]
-#[ignore = "needs the engine to read logd's history at start (logread -l N, newer than the \
-            last state save, inside findtime, no double counting); the engine is being \
-            rewritten"]
 fn failures_logged_while_not_reading_are_counted() {
     scenario("history", &[]);
 }

@@ -93,6 +93,7 @@ fn one_ban(saved_at: i64, remaining: u32) -> Snapshot {
             }],
             offenders: vec![],
         }],
+        ..Snapshot::default()
     }
 }
 
@@ -101,14 +102,14 @@ fn bad_state_files_are_moved_aside_and_the_daemon_starts() {
     let now = logjail::clock::wall();
     let good = file::encode(&one_ban(now, 500)).expect("encode");
     let mut future = good.clone();
-    future[5] = 2; // format version 2
+    future[5] = 9; // format version 9
     let mut flipped = good.clone();
     let last = flipped.len() - 1;
     flipped[last] ^= 1;
     let cases: [(&str, Vec<u8>, &str); 5] = [
         ("truncated", good[..good.len() - 3].to_vec(), "truncated"),
         ("short", good[..7].to_vec(), "truncated"),
-        ("future", future, "format version 2 is newer"),
+        ("future", future, "format version 9 is newer"),
         ("corrupt", flipped, "checksum mismatch"),
         (
             "garbage",

@@ -34,6 +34,7 @@ fn bans(n: u8) -> Snapshot {
                 .collect(),
             offenders: vec![],
         }],
+        ..Snapshot::default()
     }
 }
 

@@ -120,6 +120,10 @@ pub fn run(
             zone_checked_ms = Some(now.mono_ms);
         }
         source.tick(now.mono_ms);
+        if let Some((start, lines)) = source.replay() {
+            // A (re)started `logread -l N -f` replays history first (engine::history).
+            engine.replay(start, lines);
+        }
         let (ready_src, ready_sig, ready_fw, ready_watch) = {
             let src_fd = source.fd();
             let fw_borrowed = fw.events().and_then(|e| e.event_fd());

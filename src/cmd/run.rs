@@ -82,7 +82,8 @@ pub fn run(args: &RunArgs) -> i32 {
             return 1;
         }
     };
-    let spec = Spec::parse(args.source.as_deref().unwrap_or(&config.main.source));
+    let spec = Spec::parse(args.source.as_deref().unwrap_or(&config.main.source))
+        .with_history(config.main.history_lines);
     let mut source = match Source::open(&spec) {
         Ok(s) => s,
         Err(e) => {

@@ -19,11 +19,19 @@ pub mod value;
 pub use error::ConfigError;
 pub use load::{load, parse, Loaded};
 
+/// Default of `history_lines`: more than logd's default 64 KiB buffer holds.
+pub const HISTORY_LINES: u32 = 1000;
+/// Largest `history_lines`.
+pub const MAX_HISTORY_LINES: u32 = 100_000;
+
 /// `config logjail 'main'`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Main {
     /// Command whose stdout is the log stream (`logread -f`), `-` for stdin, or a file path.
     pub source: String,
+    /// Lines of logd's history a `logread … -f` source replays first (`logread -l N -f`);
+    /// 0: none (see [`crate::engine::history`]).
+    pub history_lines: u32,
     pub loglevel: log::LevelFilter,
     /// Where state lives between restarts (tmpfs).
     pub state_file: PathBuf,
@@ -51,6 +59,7 @@ impl Default for Main {
     fn default() -> Self {
         Main {
             source: "logread -f".into(),
+            history_lines: HISTORY_LINES,
             loglevel: log::LevelFilter::Info,
             state_file: "/var/run/logjail/state".into(),
             state_file_persistent: None,

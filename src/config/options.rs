@@ -193,6 +193,7 @@ pub fn main_section(file: &str, s: &Section, warnings: &mut Vec<String>) -> Resu
     for (name, v) in fold(&s.items) {
         match name {
             "source" => m.source = sc.text(&v)?,
+            "history_lines" => m.history_lines = sc.num(&v, 0, super::MAX_HISTORY_LINES)?,
             "loglevel" => {
                 let item = sc.one(&v)?;
                 m.loglevel = value::loglevel(&item.value).map_err(|e| sc.bad(item, e))?;

@@ -19,7 +19,12 @@
 //!
 //! **Dispatch.** Each filter runs once per line, and only when it declares the line's program
 //! (lines without a program reach every filter). logjail's own log lines are dropped first.
+//!
+//! **History.** A log command that replays its recent lines when it starts (`logread -l N -f`)
+//! is announced with [`Engine::replay`]; replayed lines that were judged before are skipped or
+//! only recounted (see [`history`]).
 
+pub mod history;
 mod own;
 mod refused;
 mod requests;
@@ -119,6 +124,8 @@ pub struct Engine {
     /// Seconds east of UTC of the router's zone, for lines stamped in local time.
     utc_offset: i64,
     pub counters: Counters,
+    /// The last line judged, and the replay of a restarted source in progress.
+    history: history::History,
 }
 
 /// Loopback is never banned, whatever the configuration says.
@@ -198,6 +205,7 @@ impl Engine {
             clock: EventClock::new(),
             utc_offset: 0,
             counters: Counters::default(),
+            history: history::History::default(),
         })
     }
 
@@ -224,13 +232,22 @@ impl Engine {
         }
     }
 
+    /// Start number `generation` of the log source, which first replays up to `lines` old
+    /// lines (see [`history`]); the same generation again is a no-op, so the loop may say it
+    /// every turn.
+    pub fn replay(&mut self, generation: u64, lines: u32) {
+        self.history.begin(generation, lines);
+    }
+
     /// One raw log line that arrived at `now`.
     pub fn line(&mut self, raw: &[u8], now: Now, out: &mut Vec<Action>) {
         self.counters.lines += 1;
         let l = line::parse(raw, now.wall);
-        if l.program == TAG.as_bytes() {
+        let seen = self.history.judge(l.time);
+        if l.program == TAG.as_bytes() || seen == history::Seen::Skip {
             return;
         }
+        let recount = seen == history::Seen::Recount;
         let t = l.time.map(|t| if l.local { t - self.utc_offset } else { t });
         let at = self.clock.line(t, now);
         self.expire(now, out);
@@ -242,7 +259,12 @@ impl Engine {
             self.counters.matched += 1;
             for k in 0..self.jails_of[fi].len() {
                 let ji = self.jails_of[fi][k];
-                match self.jails[ji].failure(m.addr, at) {
+                let verdict = if recount {
+                    self.jails[ji].recount(m.addr, at)
+                } else {
+                    self.jails[ji].failure(m.addr, at)
+                };
+                match verdict {
                     Verdict::Ban(d) => {
                         self.block(ji, &d, now, Origin::Log, out);
                     }

@@ -229,6 +229,7 @@ impl Engine {
         new.counters = self.counters;
         new.clock = self.clock;
         new.utc_offset = self.utc_offset;
+        new.history = self.history;
         new.clock.tick(now);
         new.refused = self.refused;
         // A recidive ban adopted from the old engine may cover an own address.

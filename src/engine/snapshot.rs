@@ -93,6 +93,8 @@ impl Engine {
         Snapshot {
             saved_at: now.wall,
             jails,
+            mark: self.history.mark(),
+            boot: None,
         }
     }
 
@@ -103,6 +105,7 @@ impl Engine {
         self.clock.tick(now);
         let clock = self.clock.at(now);
         let gone = elapsed(snap.saved_at, now.wall);
+        self.history.restore(snap.mark);
         let mut r = Restored::default();
         for js in &snap.jails {
             if js.name == recidive::NAME && !self.jails.iter().any(|j| j.name == js.name) {

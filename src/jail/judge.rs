@@ -183,6 +183,32 @@ impl Jail {
         if self.bans.contains(&host) {
             return Verdict::AlreadyBanned;
         }
+        match self.count(host, now) {
+            Some(inside) => Verdict::Counted { failures: inside },
+            None => Verdict::Ban(self.ban(host, now, None)),
+        }
+    }
+
+    /// A failure from `ip` at `now` that a previous run of the daemon already judged (a log
+    /// line read again at start, see [`crate::engine::history`]): counted like
+    /// [`Jail::failure`], but never a ban. Where it completes a window, the previous run banned
+    /// then and its count started over; so does this one. Not in the [`Stats`].
+    pub fn recount(&mut self, ip: IpAddr, now: i64) -> Verdict {
+        let host = self.host(ip);
+        if self.ignore.iter().any(|c| c.contains(ip) || c.overlaps(&host)) {
+            return Verdict::Ignored;
+        }
+        if self.bans.contains(&host) {
+            return Verdict::AlreadyBanned;
+        }
+        Verdict::Counted {
+            failures: self.count(host, now).unwrap_or(0),
+        }
+    }
+
+    /// Pushes a failure of `host` at `now`: the failures inside the window, or `None` when
+    /// they reach `maxretry` (the record is then dropped).
+    fn count(&mut self, host: Host, now: i64) -> Option<u32> {
         let max = self.params.maxretry as usize;
         let window_start = now - i64::from(self.params.findtime);
         let f = match self.failures.get_mut(&host) {
@@ -198,7 +224,7 @@ impl Jail {
                 }
                 match self.failures.get_mut(&host) {
                     Some(f) => f,
-                    None => return Verdict::Counted { failures: 0 },
+                    None => return Some(0),
                 }
             }
         };
@@ -215,12 +241,10 @@ impl Jail {
             .filter(|&i| f.times[(f.head as usize + i) % max] > window_start)
             .count();
         if inside < max {
-            return Verdict::Counted {
-                failures: inside as u32,
-            };
+            return Some(inside as u32);
         }
         self.failures.remove(&host);
-        Verdict::Ban(self.ban(host, now, None))
+        None
     }
 
     /// Bans `host` from `now`: for `duration` when given (a manual ban), else by the jail's

@@ -64,6 +64,7 @@
 
 mod command;
 mod follow;
+pub mod history;
 pub mod lines;
 mod stream;
 mod watch;
@@ -99,6 +100,15 @@ impl Spec {
             Spec::File(PathBuf::from(s))
         } else {
             Spec::Command(s.to_string())
+        }
+    }
+
+    /// A following `logread` command asks for `lines` lines of history first (see
+    /// [`history`]); any other spec is as it was.
+    pub fn with_history(self, lines: u32) -> Spec {
+        match self {
+            Spec::Command(c) => Spec::Command(history::with_history(&c, lines).unwrap_or(c)),
+            other => other,
         }
     }
 }
@@ -207,6 +217,8 @@ pub struct Source {
     budget: usize,
     /// The latest `now_ms` seen, for the description.
     last_ms: u64,
+    /// Old lines each start of the command replays ([`history::replayed_lines`]).
+    replays: Option<u32>,
 }
 
 impl Source {
@@ -217,6 +229,10 @@ impl Source {
 
     pub fn open_with(spec: &Spec, opts: Options, now_ms: u64) -> Result<Source, SourceError> {
         let mut lines = Lines::new();
+        let replays = match spec {
+            Spec::Command(cmd) => history::replayed_lines(cmd),
+            _ => None,
+        };
         let kind = match spec {
             Spec::Command(cmd) => Kind::Command(Command::start(cmd, opts, now_ms)?),
             Spec::Stdin => Kind::Stdin(Stdin::new()),
@@ -228,7 +244,17 @@ impl Source {
             bytes: 0,
             budget: opts.read_budget,
             last_ms: now_ms,
+            replays,
         })
+    }
+
+    /// For a command that replays old lines when it starts (`logread -l N -f`): which start
+    /// this is (a number that changes at each restart) and `N`. `None` for anything else.
+    pub fn replay(&self) -> Option<(u64, u32)> {
+        match &self.kind {
+            Kind::Command(c) => self.replays.map(|n| (c.restarts, n)),
+            _ => None,
+        }
     }
 
     /// The descriptor to poll for `POLLIN` now, if any.

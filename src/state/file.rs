@@ -10,6 +10,10 @@
 //!     16     …  payload: postcard(Snapshot)
 //! ```
 //!
+//! Version 2 added the log mark and the boot id at the end of the payload ([`Snapshot::mark`],
+//! [`Snapshot::boot`]); a version 1 file is still read (as a snapshot without a mark), so an
+//! upgrade keeps its bans.
+//!
 //! A file is written whole to `PATH.tmp`, `fsync`ed, renamed over `PATH`, and the directory is
 //! `fsync`ed: a crash leaves either the old file or the new one, never half of one. A file
 //! that does not check out — short, wrong magic, a newer version, a checksum or decoding
@@ -24,14 +28,14 @@
 //! it is read ([`MAX_FILE`]); a write that fails (a full tmpfs) removes its partial temp file
 //! and leaves the last good `PATH` in place.
 
-use super::{Snapshot, StateError};
+use super::{Snapshot, SnapshotV1, StateError};
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 pub const MAGIC: [u8; 4] = *b"LJST";
 /// Format version this build writes and reads.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 pub const HEADER_LEN: usize = 16;
 const OFF_VERSION: usize = 4;
 const OFF_RESERVED: usize = 6;
@@ -107,8 +111,12 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, StateError> {
     if crc32(payload) != be32(bytes, OFF_CRC) {
         return Err(StateError::Checksum);
     }
-    let (snap, rest) =
-        postcard::take_from_bytes::<Snapshot>(payload).map_err(|e| StateError::Decode(e.to_string()))?;
+    let decoded = if version == 1 {
+        postcard::take_from_bytes::<SnapshotV1>(payload).map(|(s, rest)| (s.into(), rest))
+    } else {
+        postcard::take_from_bytes::<Snapshot>(payload)
+    };
+    let (snap, rest) = decoded.map_err(|e| StateError::Decode(e.to_string()))?;
     if !rest.is_empty() {
         return Err(StateError::Trailing(rest.len()));
     }

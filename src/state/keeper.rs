@@ -8,6 +8,9 @@
 //!   The flash copy is rewritten at most every `persist_interval`, and only when something
 //!   changed since its last write: flash wears out.
 //! * **Clean stop.** Both copies are written.
+//! * **Boot.** Each copy carries the kernel's boot id ([`boot_id`]). A copy from another
+//!   boot keeps its bans but loses its log mark: logd's buffer lives in RAM, so no line of it
+//!   was seen by the previous run (see [`crate::engine::history`]).
 //! * **Failures.** A write that fails (a full tmpfs, a refused directory) leaves the last good
 //!   copy as it was and no partial temp file ([`file::write`]); it is retried with backoff
 //!   ([`RETRY_MIN_MS`] doubling to [`RETRY_MAX_MS`]). The first failure is logged, then at
@@ -104,6 +107,31 @@ pub struct Keeper {
     /// Writing the tmpfs copy, and the flash copy.
     tmpfs_health: Health,
     flash_health: Health,
+    /// This boot's id, stamped on every copy written.
+    boot: Option<[u8; 16]>,
+}
+
+/// Where the kernel tells its boot id (a random UUID drawn at each boot).
+pub const BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
+
+/// The boot id as 16 bytes, `None` when it cannot be read (the mark is then never trusted
+/// across a restart).
+pub fn boot_id() -> Option<[u8; 16]> {
+    parse_boot_id(&std::fs::read_to_string(BOOT_ID).ok()?)
+}
+
+/// `a3a1e2c4-77b0-4c7e-9b1a-2f3c4d5e6f70` to its 16 bytes.
+pub fn parse_boot_id(s: &str) -> Option<[u8; 16]> {
+    let hex: Vec<u8> = s.trim().bytes().filter(|&b| b != b'-').collect();
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (o, pair) in out.iter_mut().zip(hex.chunks(2)) {
+        let digits = core::str::from_utf8(pair).ok()?;
+        *o = u8::from_str_radix(digits, 16).ok()?;
+    }
+    Some(out)
 }
 
 fn fingerprint(d: &Engine) -> (u64, usize) {
@@ -155,6 +183,7 @@ impl Keeper {
             flash_dirty: false,
             tmpfs_health: Health::default(),
             flash_health: Health::default(),
+            boot: boot_id(),
         }
     }
 
@@ -170,11 +199,16 @@ impl Keeper {
                 _ => false,
             };
         }
-        match (tmp, flash) {
+        let mut snap = match (tmp, flash) {
             (Some(t), Some(f)) if f.saved_at > t.saved_at => Some(f),
             (Some(t), _) => Some(t),
             (None, f) => f,
+        }?;
+        if snap.mark.is_some() && (snap.boot.is_none() || snap.boot != self.boot) {
+            log::info!("state: saved in another boot; every line logd holds is new");
+            snap.mark = None;
         }
+        Some(snap)
     }
 
     /// Takes the daemon as it is now as already saved (after a load).
@@ -200,7 +234,7 @@ impl Keeper {
         if !(flash_due || due) {
             return;
         }
-        let snap = daemon.snapshot(now);
+        let snap = self.stamped(daemon.snapshot(now));
         if due {
             self.last_save_ms = Some(now.mono_ms);
             if self.write_tmpfs(&snap, now.mono_ms) {
@@ -260,13 +294,18 @@ impl Keeper {
 
     /// Clean stop: both copies.
     pub fn shutdown(&mut self, daemon: &Engine, now: Now) {
-        let snap = daemon.snapshot(now);
+        let snap = self.stamped(daemon.snapshot(now));
         if self.write_tmpfs(&snap, now.mono_ms) {
             self.dirty = false;
         }
         if self.flash.is_some() {
             self.persist(&snap, now.mono_ms);
         }
+    }
+
+    fn stamped(&self, mut snap: Snapshot) -> Snapshot {
+        snap.boot = self.boot;
+        snap
     }
 
     fn persist(&mut self, snap: &Snapshot, now_ms: u64) {
@@ -347,5 +386,44 @@ mod tests {
         assert_eq!(h.worked(), Say::Nothing);
         assert!(h.may_try(0));
         assert_eq!(h.failed(t), Say::Failed, "a new run of failures is logged again");
+    }
+
+    #[test]
+    fn boot_ids_parse_and_a_mark_from_another_boot_is_dropped() {
+        use crate::state::LogMark;
+        use std::os::unix::fs::DirBuilderExt;
+        assert_eq!(
+            parse_boot_id("a3a1e2c4-77b0-4c7e-9b1a-2f3c4d5e6f70\n"),
+            Some([
+                0xa3, 0xa1, 0xe2, 0xc4, 0x77, 0xb0, 0x4c, 0x7e, 0x9b, 0x1a, 0x2f, 0x3c, 0x4d, 0x5e, 0x6f,
+                0x70
+            ])
+        );
+        assert_eq!(parse_boot_id("a3a1e2c4-77b0"), None);
+        assert_eq!(parse_boot_id("x3a1e2c4-77b0-4c7e-9b1a-2f3c4d5e6f70"), None);
+        let here = boot_id().expect("this kernel has a boot id");
+
+        let dir = std::env::temp_dir().join(format!("logjail-keeper-boot-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::DirBuilder::new().mode(0o700).create(&dir).expect("dir");
+        let main = Main {
+            state_file: dir.join("state"),
+            ..Main::default()
+        };
+        let mark = Some(LogMark { time: 7, lines: 1 });
+        let load = |boot: Option<[u8; 16]>| {
+            let snap = Snapshot {
+                saved_at: 1,
+                mark,
+                boot,
+                ..Snapshot::default()
+            };
+            file::write(&main.state_file, &snap).expect("write");
+            Keeper::new(&main, 0).load().expect("loaded").mark
+        };
+        assert_eq!(load(Some(here)), mark);
+        assert_eq!(load(Some([1; 16])), None);
+        assert_eq!(load(None), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! A [`Snapshot`] is what the daemon knows that the kernel does not: each jail's bans (host,
 //! start, decided duration, ban count) and its offender records, and recidive's bans (as a jail
-//! named `recidive`). The engine takes one ([`Engine::snapshot`](crate::engine::Engine::snapshot))
+//! named `recidive`), and the mark of the last log line judged with the boot it was made in
+//! (so a restart does not count a replayed line twice, see
+//! [`engine::history`](crate::engine::history)). The engine takes one ([`Engine::snapshot`](crate::engine::Engine::snapshot))
 //! and puts one back ([`Engine::restore`](crate::engine::Engine::restore)); [`file`](mod@file) is the
 //! on-disk format (header, checksum, atomic replace); [`keeper`] decides when to write (tmpfs
 //! after each change, debounced; flash at most every `persist_interval` and at shutdown).
@@ -86,11 +88,43 @@ pub struct JailState {
     pub offenders: Vec<OffenderRecord>,
 }
 
+/// The last log line the engine judged: its own time (as the line says it, before any zone
+/// correction) and how many lines carried exactly that second (see
+/// [`engine::history`](crate::engine::history)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogMark {
+    pub time: i64,
+    pub lines: u32,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// Wall-clock Unix seconds of the save.
     pub saved_at: i64,
     pub jails: Vec<JailState>,
+    /// The last log line judged when the snapshot was taken (format version 2).
+    pub mark: Option<LogMark>,
+    /// The kernel's boot id (`/proc/sys/kernel/random/boot_id`) at the save: logd's buffer
+    /// lives in RAM, so a mark is only meaningful in the boot that made it (version 2).
+    pub boot: Option<[u8; 16]>,
+}
+
+/// Format version 1's payload: the same without `mark` and `boot`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotV1 {
+    pub saved_at: i64,
+    pub jails: Vec<JailState>,
+}
+
+impl From<SnapshotV1> for Snapshot {
+    fn from(v1: SnapshotV1) -> Snapshot {
+        Snapshot {
+            saved_at: v1.saved_at,
+            jails: v1.jails,
+            mark: None,
+            boot: None,
+        }
+    }
 }
 
 impl Snapshot {

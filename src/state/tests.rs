@@ -55,15 +55,42 @@ fn header_is_byte_exact_and_round_trips() {
             }],
             offenders: vec![],
         }],
+        mark: Some(LogMark { time: 5, lines: 2 }),
+        boot: None,
     };
     let bytes = encode(&snap).unwrap();
     let payload = &bytes[HEADER_LEN..];
-    assert_eq!(&bytes[..8], b"LJST\x00\x01\x00\x00");
+    assert_eq!(&bytes[..8], b"LJST\x00\x02\x00\x00");
     assert_eq!(bytes[8..12], (payload.len() as u32).to_be_bytes());
     assert_eq!(bytes[12..16], crc32(payload).to_be_bytes());
     // postcard: saved_at zigzag varint 1 → 2, one jail, name "j", one ban, V4 tag 0, octets...
     assert_eq!(&payload[..5], &[2, 1, 1, b'j', 1]);
+    // ... offenders 0, then version 2's mark: Some, time 5 → 10, lines 2; boot: None.
+    assert_eq!(&payload[payload.len() - 5..], &[0, 1, 10, 2, 0]);
     assert_eq!(decode(&bytes).unwrap(), snap);
+}
+
+#[test]
+fn a_version_1_file_is_read_without_a_mark() {
+    let v1 = SnapshotV1 {
+        saved_at: 1,
+        jails: vec![JailState {
+            name: "j".into(),
+            bans: vec![],
+            offenders: vec![],
+        }],
+    };
+    let payload = postcard::to_allocvec(&v1).unwrap();
+    let mut bytes = b"LJST\x00\x01\x00\x00".to_vec();
+    bytes.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    bytes.extend_from_slice(&crc32(&payload).to_be_bytes());
+    bytes.extend_from_slice(&payload);
+    let snap = decode(&bytes).unwrap();
+    assert_eq!(snap, Snapshot::from(v1));
+    assert_eq!(snap.mark, None);
+    // The same payload under version 2 lacks the new fields: refused, not misread.
+    bytes[5] = 2;
+    assert!(decode(&bytes).is_err());
 }
 
 #[test]

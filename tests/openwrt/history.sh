@@ -1,9 +1,9 @@
 #!/bin/sh
 # Failures logged while logjail was not reading (issue 12): logread -f prints only new lines,
 # so what logd received before the daemon started, during procd's respawn pause or across a
-# restart is never counted today. Wanted: at start, read logd's recent history (logread -l N
-# or equivalent), count what is newer than the last state save and inside findtime, without
-# counting twice what the previous run counted, then follow.
+# restart would never be counted. The daemon runs `logread -l 1000 -f` and judges the replayed
+# lines against the mark in its state file (src/engine/history.rs): what is newer counts, what
+# the previous run judged is recounted without banning, nothing counts twice.
 . /usr/share/owrt-test/lib.sh
 boot
 check "opkg install" install_pkg

@@ -89,8 +89,8 @@ new_daemon() {
 	p=$(lj_pid) && [ "$p" != "$1" ] && logjail status >/dev/null 2>&1
 }
 # ready [OLDPID]: wait (up to 5 s) for a daemon other than OLDPID that answers on its socket
-# and follows logread -f, then 0.5 s for logread to subscribe to logd: lines logged before
-# that are never read (logread -f prints only new lines).
+# and follows logread, then 0.5 s for logread to subscribe to logd (the daemon runs
+# `logread -l 1000 -f`, so lines logged before are read from logd's buffer too).
 ready() {
 	wait_until 50 new_daemon "${1:-none}" && wait_until 20 pidof logread >/dev/null && sleep 0.5
 }

@@ -1,13 +1,14 @@
 #!/bin/sh
-# logd/logread: the daemon's default source `logread -f` on the real logd, with lines from
-# logger and from a real dropbear (Debian's dropbear-bin) in the router, logging through
-# syslog to logd, driven by dbclient from the attacker's namespace; the attacker's next
-# connection is dropped by the kernel while a neighbour still reaches dropbear.
+# logd/logread: the daemon's default source `logread -f` (run as `logread -l 1000 -f`) on
+# the real logd, with lines from logger and from a real dropbear (Debian's dropbear-bin) in
+# the router, logging through syslog to logd, driven by dbclient from the attacker's
+# namespace; the attacker's next connection is dropped by the kernel while a neighbour still
+# reaches dropbear.
 . /usr/share/owrt-test/lib.sh
 boot
 check "opkg install" install_pkg
 check "the service is ready" ready
-check "its source is logread -f, a child of the daemon" sh -c "ps -o pid,ppid,args | grep -v grep | grep 'logread -f' | grep -q \" $(lj_pid) \""
+check "its source is logread -l 1000 -f (history first), a child of the daemon" sh -c "ps -o pid,ppid,args | grep -v grep | grep 'logread -l 1000 -f' | grep -q \" $(lj_pid) \""
 check "the shipped config's source is 'logread -f'" sh -c '[ "$(uci get logjail.main.source)" = "logread -f" ]'
 
 step "lines from logger (busybox, through /dev/log to logd)"
