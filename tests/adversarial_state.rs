@@ -34,6 +34,7 @@ fn one_ban(last: u8) -> Vec<u8> {
             }],
             offenders: vec![],
         }],
+        ..Snapshot::default()
     })
     .expect("encode")
 }
@@ -322,6 +323,7 @@ fn bans_of_no_hosts_in_a_state_file_are_not_restored() {
             bans: hosts.into_iter().map(ban).collect(),
             offenders: vec![],
         }],
+        ..Snapshot::default()
     };
     fs::write(dir.join("state"), file::encode(&snap).expect("encode")).expect("state");
     let d = Daemon::start(&cfg);
