@@ -28,7 +28,7 @@ use nix::sys::socket::{
     bind, recv, sendto, setsockopt, socket, sockopt, AddressFamily, MsgFlags, NetlinkAddr, SockFlag,
     SockProtocol, SockType,
 };
-use nix::sys::time::TimeVal;
+use nix::sys::time::{TimeVal, TimeValLike};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use tracker::Tracker;
 
@@ -39,7 +39,7 @@ pub const SOCKET_BUFFER: usize = 256 * 1024;
 /// Datagrams read per [`AddrWatch::read`] before returning to the loop (poll fires again).
 pub const READ_BATCH: usize = 64;
 /// How long [`snapshot`] waits for each part of the dump.
-pub const SNAPSHOT_TIMEOUT_SECS: libc::time_t = 2;
+pub const SNAPSHOT_TIMEOUT_SECS: i64 = 2;
 /// Most datagrams [`snapshot`] reads before giving up on a dump that does not end.
 const SNAPSHOT_DATAGRAMS: usize = 4096;
 
@@ -201,7 +201,7 @@ impl AddrWatch {
 /// `ignoreself` starts from, and what `logjail check` lists).
 pub fn snapshot() -> Result<Vec<IpAddr>, WatchError> {
     let fd = open(SockFlag::empty(), 0)?;
-    let timeout = TimeVal::new(SNAPSHOT_TIMEOUT_SECS, 0);
+    let timeout = TimeVal::seconds(SNAPSHOT_TIMEOUT_SECS);
     setsockopt(&fd, sockopt::ReceiveTimeout, &timeout).map_err(|errno| WatchError::Io {
         what: "setting the address dump timeout",
         errno,

@@ -16,13 +16,13 @@ use nix::sys::socket::{
     bind, getsockname, recv, sendto, setsockopt, socket, sockopt, AddressFamily, MsgFlags, NetlinkAddr,
     SockFlag, SockProtocol, SockType,
 };
-use nix::sys::time::TimeVal;
+use nix::sys::time::{TimeVal, TimeValLike};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 /// Requested socket buffer sizes; the kernel caps them at `net.core.[rw]mem_max`.
 pub const SOCKET_BUFFER: usize = 1 << 20;
 /// How long a request waits for the kernel's answer.
-pub const REPLY_TIMEOUT_SECS: libc::time_t = 5;
+pub const REPLY_TIMEOUT_SECS: i64 = 5;
 
 const NETLINK_CAP_ACK: libc::c_int = 10;
 const NETLINK_EXT_ACK: libc::c_int = 11;
@@ -36,7 +36,7 @@ impl Socket {
     /// A request socket (blocking, with a reply timeout).
     pub fn request() -> Result<Socket, Errno> {
         let fd = open(SockFlag::SOCK_CLOEXEC, 0)?;
-        setsockopt(&fd, sockopt::ReceiveTimeout, &TimeVal::new(REPLY_TIMEOUT_SECS, 0))?;
+        setsockopt(&fd, sockopt::ReceiveTimeout, &TimeVal::seconds(REPLY_TIMEOUT_SECS))?;
         // Best effort: older kernels lack these, and the code copes without them.
         let _ = set_int(&fd, NETLINK_CAP_ACK, 1);
         let _ = set_int(&fd, NETLINK_EXT_ACK, 1);
