@@ -539,5 +539,7 @@ fn state_files_round_trip() {
             assert_eq!(file::decode(&again).expect("round trip"), snap);
         }
     }
-    assert!(decoded > CASES / 20, "only {decoded} decoded");
+    // The generator must reach the decoder's success path, not only its errors (format 2's
+    // trailing options make fewer mutations decode than format 1 did).
+    assert!(decoded > CASES / 40, "only {decoded} decoded");
 }
