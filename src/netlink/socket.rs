@@ -36,7 +36,11 @@ impl Socket {
     /// A request socket (blocking, with a reply timeout).
     pub fn request() -> Result<Socket, Errno> {
         let fd = open(SockFlag::SOCK_CLOEXEC, 0)?;
-        setsockopt(&fd, sockopt::ReceiveTimeout, &TimeVal::seconds(REPLY_TIMEOUT_SECS))?;
+        setsockopt(
+            &fd,
+            sockopt::ReceiveTimeout,
+            &TimeVal::seconds(REPLY_TIMEOUT_SECS),
+        )?;
         // Best effort: older kernels lack these, and the code copes without them.
         let _ = set_int(&fd, NETLINK_CAP_ACK, 1);
         let _ = set_int(&fd, NETLINK_EXT_ACK, 1);
