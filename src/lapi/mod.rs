@@ -9,3 +9,4 @@
 
 pub mod http;
 pub mod json;
+pub mod stream;
