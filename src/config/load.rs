@@ -14,12 +14,12 @@
 //! value, `list` statements accumulate, `option x ''` unsets `x` (the default applies).
 
 use super::error::{invalid, ConfigError};
-use super::options::{jail_section, main_section};
+use super::options::{crowdsec_section, jail_section, main_section};
 use super::uci::{self, Section};
 use super::Config;
 use std::collections::HashMap;
 use std::io::Read;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
 /// Largest configuration file read; anything bigger is not a logjail configuration.
@@ -47,7 +47,8 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
         .map_err(read_err)?;
-    if !file.metadata().map_err(read_err)?.is_file() {
+    let meta = file.metadata().map_err(read_err)?;
+    if !meta.is_file() {
         return Err(ConfigError::NotAFile { path: label });
     }
     let mut bytes = Vec::new();
@@ -57,7 +58,19 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ConfigError::TooLarge { path: label });
     }
-    parse_bytes(&bytes, &label)
+    let mut loaded = parse_bytes(&bytes, &label)?;
+    let secrets = loaded
+        .config
+        .crowdsec
+        .as_ref()
+        .is_some_and(|c| !c.api_key.is_empty() || c.password.is_some());
+    let mode = meta.mode() & 0o777;
+    if secrets && mode & 0o077 != 0 {
+        loaded.warnings.push(format!(
+            "{label}: holds the crowdsec api_key or password but its mode is {mode:04o}: chmod 600 {label}"
+        ));
+    }
+    Ok(loaded)
 }
 
 /// Checks configuration text; `file` labels errors and warnings.
@@ -95,6 +108,19 @@ pub fn parse_bytes(src: &[u8], file: &str) -> Result<Loaded, ConfigError> {
                 config.main = main_section(file, s, &mut warnings)?;
             }
             "jail" => config.jails.push(jail_section(file, s, &mut warnings)?),
+            "crowdsec" => {
+                if let Some(first) = &config.crowdsec {
+                    return Err(invalid(
+                        file,
+                        s.line,
+                        format!(
+                            "second crowdsec section: only one is allowed (the first is on line {})",
+                            first.line
+                        ),
+                    ));
+                }
+                config.crowdsec = Some(crowdsec_section(file, s, &mut warnings)?);
+            }
             other => warnings.push(unknown_section(file, s, other)),
         }
     }
@@ -108,7 +134,7 @@ pub fn parse_bytes(src: &[u8], file: &str) -> Result<Loaded, ConfigError> {
 
 fn unknown_section(file: &str, s: &Section, kind: &str) -> String {
     format!(
-        "{file}:{}: unknown section type '{}' (expected logjail or jail): ignored",
+        "{file}:{}: unknown section type '{}' (expected logjail, jail or crowdsec): ignored",
         s.line,
         uci::Excerpt(kind)
     )

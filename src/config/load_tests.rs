@@ -104,7 +104,7 @@ config jail 'luci'
             "cfg:3: unknown option 'ports' in jail 'dropbear'",
             "cfg:4: ipv6_prefix 24 in jail 'dropbear': one offender gets a whole /24 banned",
             "cfg:6: unknown option 'colour' in section 'main'",
-            "cfg:7: unknown section type 'defaults' (expected logjail or jail): ignored",
+            "cfg:7: unknown section type 'defaults' (expected logjail, jail or crowdsec): ignored",
             "cfg:10: bantime_max in jail 'luci' has no effect while bantime_factor is 1",
         ]
     );

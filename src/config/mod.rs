@@ -9,6 +9,7 @@ use crate::jail::capacity::{self, MAX_MAXRETRY};
 use crate::jail::{Capacity, Params};
 use std::path::PathBuf;
 
+pub mod crowdsec;
 pub mod error;
 pub mod load;
 mod options;
@@ -153,4 +154,6 @@ impl JailConfig {
 pub struct Config {
     pub main: Main,
     pub jails: Vec<JailConfig>,
+    /// `config crowdsec`, when present.
+    pub crowdsec: Option<crowdsec::CrowdSec>,
 }

@@ -342,6 +342,9 @@ pub fn jail_section(file: &str, s: &Section, warnings: &mut Vec<String>) -> Resu
     Ok(j)
 }
 
+mod crowdsec;
+pub use crowdsec::crowdsec_section;
+
 #[cfg(test)]
 #[path = "options_tests.rs"]
 mod tests;

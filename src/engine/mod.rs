@@ -25,6 +25,7 @@
 //! only recounted (see [`history`]).
 
 pub mod history;
+pub mod lapi;
 mod own;
 mod refused;
 mod requests;
@@ -93,6 +94,8 @@ pub enum Origin {
     Log,
     /// `logjail ban` / `unban` on the control socket.
     Manual,
+    /// A decision of CrowdSec's Local API (see [`lapi`]).
+    Lapi,
 }
 
 /// Running counters for `status`.
@@ -126,6 +129,8 @@ pub struct Engine {
     pub counters: Counters,
     /// The last line judged, and the replay of a restarted source in progress.
     history: history::History,
+    /// CrowdSec LAPI's bans, when `config crowdsec` is enabled (see [`lapi`]).
+    pub lapi: Option<lapi::LapiBans>,
 }
 
 /// Loopback is never banned, whatever the configuration says.
@@ -206,6 +211,11 @@ impl Engine {
             utc_offset: 0,
             counters: Counters::default(),
             history: history::History::default(),
+            lapi: config
+                .crowdsec
+                .as_ref()
+                .filter(|c| c.enabled)
+                .map(|c| lapi::LapiBans::new(c.max_decisions, &config.main.ignoreip)),
         })
     }
 
@@ -293,11 +303,23 @@ impl Engine {
 
     fn expire(&mut self, now: Now, out: &mut Vec<Action>) {
         let clock = self.clock.at(now);
-        let Engine { jails, recidive, .. } = self;
+        if let Some(t) = self.lapi.as_mut() {
+            t.tick(self.clock.trusted_wall(now));
+        }
+        let Engine {
+            jails,
+            recidive,
+            lapi,
+            ..
+        } = self;
         for j in jails.iter_mut() {
             j.expire(clock, |name, d| {
                 if recidive.as_ref().is_some_and(|r| r.holds(d.host)) {
                     log::info!("{name}: ban of {} ended; {} holds it", d.host, recidive::NAME);
+                    return;
+                }
+                if lapi.as_ref().is_some_and(|t| t.holds(&d.host)) {
+                    log::info!("{name}: ban of {} ended; {} holds it", d.host, lapi::JAIL);
                     return;
                 }
                 release(out, name, d.host, Why::Expired);
@@ -314,6 +336,7 @@ impl Engine {
         let what = match origin {
             Origin::Log => "ban",
             Origin::Manual => "manual ban of",
+            Origin::Lapi => "LAPI ban of",
         };
         if ban.timeout == Some(0) {
             log::info!(
@@ -356,7 +379,8 @@ impl Engine {
         out.push(Action::Block { ban });
     }
 
-    /// Every active ban (recidive's first, then each jail's not held by recidive) as the
+    /// Every active ban (recidive's first, then each jail's not held by recidive, then
+    /// LAPI's) as the
     /// backend should see it at `now`.
     pub fn active(&self, now: Now) -> Vec<Ban> {
         let held = |h| self.recidive.as_ref().is_some_and(|r| r.holds(h));
@@ -370,7 +394,11 @@ impl Engine {
                 .filter(move |d| !held(d.host))
                 .map(move |d| self.ban_view(&j.name, d, now))
         });
-        rec.chain(jails).filter(|b| b.left != Some(0)).collect()
+        let lapi = self.lapi_active(now);
+        rec.chain(jails)
+            .filter(|b| b.left != Some(0))
+            .chain(lapi)
+            .collect()
     }
 
     /// The firewall lost its elements (fw4 restart): every active ban again (refused ones

@@ -181,6 +181,18 @@ impl Engine {
                 gone.push((jail_name(recidive::NAME), d));
             }
         }
+        // LAPI's bans of the same hosts go here only (see `lapi`).
+        for (h, left) in self.lapi_unban(text, now) {
+            gone.push((
+                jail_name(super::lapi::JAIL),
+                Decision {
+                    host: h,
+                    start: self.clock.at(now),
+                    duration: Some(left),
+                    count: 1,
+                },
+            ));
+        }
         match text {
             None => {
                 log::info!("manual unban of everything: the firewall's sets are emptied");
@@ -232,6 +244,15 @@ impl Engine {
         new.history = self.history;
         new.clock.tick(now);
         new.refused = self.refused;
+        match (new.lapi.as_mut(), self.lapi.take()) {
+            (Some(n), Some(o)) => n.adopt(o),
+            (None, Some(o)) => {
+                for e in o.entries() {
+                    release(out, super::lapi::JAIL, e.host, Why::Reload);
+                }
+            }
+            (_, None) => {}
+        }
         // A recidive ban adopted from the old engine may cover an own address.
         let own = new.own.clone();
         new.set_own(&own, now, out);

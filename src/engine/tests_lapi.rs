@@ -1,0 +1,193 @@
+//! LAPI's decisions fed to the engine: what goes into the sets, what comes out, and what the
+//! jails' own bans have to do with it.
+
+use super::*;
+use crate::lapi::stream::Decision;
+
+const T0: i64 = 1_795_860_000;
+
+fn at(wall: i64) -> Now {
+    Now {
+        wall,
+        mono_ms: u64::try_from(wall - T0).unwrap_or(0) * 1000 + 5_000,
+    }
+}
+
+fn engine(max: usize) -> Engine {
+    let text = format!(
+        "config logjail\n\tlist ignoreip '198.51.100.0/24'\n\nconfig jail 'dropbear'\n\toption maxretry '1'\n\toption bantime '60'\n\nconfig crowdsec\n\toption lapi_url 'http://127.0.0.1:8080'\n\toption api_key 'k'\n\toption max_decisions '{max}'\n"
+    );
+    let cfg = crate::config::parse(&text, "t").expect("config").config;
+    Engine::new(&cfg, &[], 7).expect("engine")
+}
+
+fn new(v: &str, prefix: u8, seconds: u32) -> Decision {
+    Decision {
+        net: v.parse().expect("ip"),
+        prefix,
+        seconds,
+        deleted: false,
+    }
+}
+
+fn del(v: &str, prefix: u8) -> Decision {
+    Decision {
+        seconds: 0,
+        deleted: true,
+        ..new(v, prefix, 0)
+    }
+}
+
+fn show(out: &mut Vec<Action>) -> Vec<String> {
+    out.drain(..)
+        .map(|a| match a {
+            Action::Block { ban } => format!("block {} {} {:?}", ban.jail, ban.host, ban.timeout),
+            Action::Release { jail, host } => format!("release {jail} {host}"),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn startup_installs_ips_and_ranges_with_their_timeouts() {
+    let mut e = engine(100);
+    let mut out = Vec::new();
+    let d = [
+        new("192.0.2.7", 32, 120),
+        new("2001:db8:1::", 48, 3600),
+        new("203.0.113.4", 30, 60),
+        new("10.0.0.0", 8, 60),
+        new("127.0.0.1", 32, 60),
+        new("198.51.100.9", 32, 60),
+        new("192.0.2.7", 32, 100),
+    ];
+    let a = e.lapi(&d, true, at(T0), &mut out);
+    assert_eq!((a.added, a.skipped, a.full), (6, 3, 0));
+    let shown = show(&mut out);
+    assert_eq!(
+        shown,
+        [
+            "block crowdsec 192.0.2.7 Some(120)",
+            "block crowdsec 203.0.113.4 Some(60)",
+            "block crowdsec 203.0.113.5 Some(60)",
+            "block crowdsec 203.0.113.6 Some(60)",
+            "block crowdsec 203.0.113.7 Some(60)",
+            "block crowdsec 2001:db8:1::/48 Some(3600)",
+        ]
+    );
+    assert_eq!(e.lapi.as_ref().map(|t| t.wide), Some(1));
+    // The same answer again changes nothing; the reinstall list has them all.
+    assert_eq!(e.lapi(&d, true, at(T0 + 1), &mut out).added, 0);
+    assert!(out.is_empty());
+    assert_eq!(e.lapi_active(at(T0 + 10)).len(), 6);
+    assert_eq!(e.active(at(T0 + 10)).len(), 6);
+}
+
+#[test]
+fn deletions_and_a_new_startup_lift_bans() {
+    let mut e = engine(100);
+    let mut out = Vec::new();
+    e.lapi(
+        &[
+            new("192.0.2.7", 32, 120),
+            new("192.0.2.8", 32, 120),
+            new("192.0.2.9", 32, 120),
+        ],
+        true,
+        at(T0),
+        &mut out,
+    );
+    out.clear();
+    let a = e.lapi(
+        &[del("192.0.2.7", 32), del("192.0.2.99", 32)],
+        false,
+        at(T0 + 5),
+        &mut out,
+    );
+    assert_eq!(a.removed, 1);
+    assert_eq!(show(&mut out), ["release crowdsec 192.0.2.7"]);
+    // LAPI restarted: its startup answer no longer has .8.
+    e.lapi(&[new("192.0.2.9", 32, 110)], true, at(T0 + 10), &mut out);
+    assert_eq!(show(&mut out), ["release crowdsec 192.0.2.8"]);
+    let left: Vec<_> = e.lapi_bans(at(T0 + 10)).collect();
+    assert_eq!(left, [(Host::V4("192.0.2.9".parse().unwrap()), 110)]);
+    // A longer ban of a held host is installed again, replacing the element.
+    e.lapi(&[new("192.0.2.9", 32, 500)], false, at(T0 + 10), &mut out);
+    assert_eq!(show(&mut out), ["block crowdsec 192.0.2.9 Some(500)"]);
+}
+
+#[test]
+fn a_full_table_refuses_and_counts() {
+    let mut e = engine(2);
+    let mut out = Vec::new();
+    let a = e.lapi(
+        &[
+            new("192.0.2.1", 32, 60),
+            new("192.0.2.2", 32, 60),
+            new("192.0.2.3", 32, 60),
+        ],
+        true,
+        at(T0),
+        &mut out,
+    );
+    assert_eq!((a.added, a.full), (2, 1));
+    assert_eq!(e.lapi.as_ref().map(|t| (t.len(), t.full)), Some((2, 1)));
+    // Ended bans make room.
+    let a = e.lapi(&[new("192.0.2.4", 32, 60)], false, at(T0 + 61), &mut out);
+    assert_eq!((a.added, a.full), (1, 0));
+}
+
+#[test]
+fn jail_and_lapi_bans_of_one_host_do_not_lift_each_other() {
+    let mut e = engine(10);
+    let mut out = Vec::new();
+    e.lapi(&[new("203.0.113.9", 32, 600)], true, at(T0), &mut out);
+    e.line(
+        b"Nov 28 10:00:01 dropbear[1]: Bad password attempt for 'root' from 203.0.113.9:22",
+        at(T0 + 1),
+        &mut out,
+    );
+    e.line(
+        b"Nov 28 10:00:01 dropbear[1]: Bad password attempt for 'root' from 203.0.113.8:22",
+        at(T0 + 1),
+        &mut out,
+    );
+    out.clear();
+    // The jail's 60 s end: .8 is released, .9 stays (LAPI holds it).
+    e.tick(at(T0 + 70), &mut out);
+    let shown = show(&mut out);
+    assert!(shown.iter().any(|s| s.ends_with("203.0.113.8")), "{shown:?}");
+    assert!(!shown.iter().any(|s| s.ends_with("203.0.113.9")), "{shown:?}");
+    // A jail's ban held while LAPI deletes: the element stays.
+    e.line(
+        b"Nov 28 10:02:00 dropbear[1]: Bad password attempt for 'root' from 203.0.113.8:22",
+        at(T0 + 120),
+        &mut out,
+    );
+    e.lapi(&[new("203.0.113.8", 32, 600)], false, at(T0 + 120), &mut out);
+    out.clear();
+    e.lapi(&[del("203.0.113.8", 32)], false, at(T0 + 121), &mut out);
+    assert!(out.is_empty(), "{out:?}");
+}
+
+#[test]
+fn unban_is_local_and_lifts_the_element() {
+    let mut e = engine(10);
+    let mut out = Vec::new();
+    e.lapi(
+        &[new("192.0.2.7", 32, 600), new("2001:db8::", 64, 600)],
+        true,
+        at(T0),
+        &mut out,
+    );
+    out.clear();
+    let gone = e.unban(Some("192.0.2.7"), at(T0 + 1), &mut out).expect("unban");
+    assert_eq!(gone.len(), 1);
+    assert_eq!(gone[0].0.as_str(), JAIL);
+    assert_eq!(gone[0].1.duration, Some(599));
+    assert_eq!(show(&mut out), ["Lift { host: V4(192.0.2.7) }"]);
+    assert_eq!(e.lapi.as_ref().map(|t| t.len()), Some(1));
+    let gone = e.unban(None, at(T0 + 1), &mut out).expect("unban all");
+    assert_eq!(gone.len(), 1);
+    assert_eq!(e.lapi.as_ref().map(|t| t.len()), Some(0));
+}
