@@ -6,12 +6,14 @@
 //! ([`LapiBans::full`]). Each entry is a host and the wall-clock second its ban ends: 24
 //! bytes, so 30,000 decisions cost about 700 KiB.
 //!
-//! [`Engine::lapi`] takes one whole, parsed response ([`crate::lapi::stream::Decision`]s, all
-//! of them: the caller never hands over half a body) and pushes the actions: deletions first,
-//! then new bans, in one batch of blocks the backend installs in one netlink message. A
-//! response to `startup=true` is the whole truth: bans of the table it does not repeat are
-//! lifted. What the kernel holds lasts as long as LAPI said (kernel timeouts), so LAPI being
-//! down changes nothing until it answers again.
+//! The shell collects one response's decisions in a [`Staged`] (bounded by the capacity) while
+//! the body streams in, and hands it to [`Engine::lapi`] only when the whole body was good:
+//! nothing of a broken body is ever applied. The table changes at once; what the firewall
+//! must do comes out of [`Engine::lapi_drain`] a batch at a time (releases, then blocks the
+//! backend installs in one netlink message per batch), so a resync of 30,000 bans never needs
+//! 30,000 actions in memory. A response to `startup=true` is the whole truth: bans it does not
+//! repeat are lifted. What the kernel holds lasts as long as LAPI said (kernel timeouts), so
+//! LAPI being down changes nothing until it answers again.
 //!
 //! **Addresses.** An `Ip` decision is one address (IPv6 as a /128). A `Range` decision on IPv6
 //! is one interval element of the v6 set. The v4 set holds single addresses (fw4's sets are
@@ -32,8 +34,6 @@ use crate::addr::{self, Cidr, Host};
 use crate::clock::Now;
 pub use crate::config::crowdsec::{DEFAULT_CAPACITY, MAX_CAPACITY};
 use crate::firewall::Ban;
-use crate::lapi::stream::Decision;
-use core::net::{IpAddr, Ipv4Addr};
 
 /// The pseudo-jail LAPI's bans are listed under.
 pub const JAIL: &str = "crowdsec";
@@ -42,13 +42,26 @@ pub const V4_RANGE_MIN: u8 = 24;
 /// Seconds between scans for ended bans.
 pub const EXPIRE_EVERY: i64 = 30;
 
+#[path = "lapi_staged.rs"]
+mod staged;
+pub use staged::Staged;
+
 /// One held decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub host: Host,
     /// Wall-clock second the ban ends.
     pub until: u32,
+    /// [`INSTALLED`], or what the firewall still has to do ([`INSTALL`], [`REPLACE`]).
+    state: u8,
 }
+
+/// The firewall holds the entry's element.
+const INSTALLED: u8 = 0;
+/// The element is to be added.
+const INSTALL: u8 = 1;
+/// The element is to be replaced (a longer ban).
+const REPLACE: u8 = 2;
 
 /// What one response changed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -73,6 +86,10 @@ pub struct LapiBans {
     /// v4 ranges skipped for being wider than /24, since start.
     pub wide: u64,
     expired_at: i64,
+    /// Hosts whose elements are to be removed ([`Engine::lapi_drain`]).
+    releases: Vec<Host>,
+    /// Some entry is not [`INSTALLED`].
+    pending: bool,
 }
 
 impl LapiBans {
@@ -84,6 +101,8 @@ impl LapiBans {
             full: 0,
             wide: 0,
             expired_at: 0,
+            releases: Vec::new(),
+            pending: false,
         }
     }
 
@@ -112,6 +131,8 @@ impl LapiBans {
     pub fn adopt(&mut self, old: LapiBans) {
         self.entries = old.entries;
         self.entries.truncate(self.capacity);
+        self.releases = old.releases;
+        self.pending = old.pending;
         self.full = old.full;
         self.wide = old.wide;
     }
@@ -141,22 +162,6 @@ impl LapiBans {
     }
 }
 
-/// The hosts a decision bans (`push` gets each), or `false` when it is a v4 range too wide.
-fn hosts(d: &Decision, push: &mut dyn FnMut(Host)) -> bool {
-    match d.net {
-        IpAddr::V4(a) if d.prefix >= 32 => push(Host::V4(a)),
-        IpAddr::V4(_) if d.prefix < V4_RANGE_MIN => return false,
-        IpAddr::V4(a) => {
-            let first = u32::from(a);
-            for i in 0..(1u32 << (32 - u32::from(d.prefix))) {
-                push(Host::V4(Ipv4Addr::from(first | i)));
-            }
-        }
-        IpAddr::V6(a) => push(Host::V6(a, d.prefix.clamp(1, 128))),
-    }
-    true
-}
-
 impl Engine {
     /// Whether a jail or recidive holds a ban of `host`.
     fn held_locally(&self, host: &Host) -> bool {
@@ -173,39 +178,36 @@ impl Engine {
                 .any(|c| c.overlaps(host))
     }
 
+    /// An empty [`Staged`] for the response about to be read at `now`.
+    pub fn lapi_staging(&self, now: Now) -> Staged {
+        Staged {
+            wall: self.clock.trusted_wall(now),
+            capacity: self.lapi.as_ref().map_or(0, LapiBans::capacity),
+            ..Staged::default()
+        }
+    }
+
     /// Applies one whole LAPI response (see the module documentation); `startup`: it answered
-    /// `startup=true` and lists every active decision.
-    pub fn lapi(
-        &mut self,
-        decisions: &[Decision],
-        startup: bool,
-        now: Now,
-        out: &mut Vec<Action>,
-    ) -> Applied {
-        let mut applied = Applied::default();
+    /// `startup=true` and lists every active decision. The table changes at once; the
+    /// firewall's share comes out of [`Engine::lapi_drain`].
+    pub fn lapi(&mut self, staged: Staged, startup: bool, now: Now) -> Applied {
+        let mut applied = Applied {
+            skipped: staged.wide,
+            full: staged.over,
+            ..Applied::default()
+        };
         let Some(mut table) = self.lapi.take() else {
             return applied;
         };
+        table.wide += staged.wide as u64;
+        table.full += staged.over as u64;
         let wall = self.clock.trusted_wall(now);
         table.expire(wall);
-        let release = |engine: &Engine, host: Host, out: &mut Vec<Action>| {
-            if !engine.held_locally(&host) {
-                out.push(Action::Release {
-                    jail: crate::firewall::jail_name(JAIL),
-                    host,
-                });
-            }
-        };
-        // The new table: deletions and (for startup) everything not repeated go.
-        let mut wanted: Vec<Entry> = Vec::new();
-        for d in decisions.iter().filter(|d| !d.deleted) {
-            let until = u32::try_from(wall.saturating_add(i64::from(d.seconds))).unwrap_or(u32::MAX);
-            let ok = hosts(d, &mut |host| wanted.push(Entry { host, until }));
-            if !ok {
-                table.wide += 1;
-                applied.skipped += 1;
-            }
-        }
+        let Staged {
+            bans: mut wanted,
+            deleted,
+            ..
+        } = staged;
         wanted.retain(|e| {
             let never = self.never_banned(&e.host, &table.ignore);
             applied.skipped += usize::from(never);
@@ -214,56 +216,105 @@ impl Engine {
         // Same host twice: the longest ban wins.
         wanted.sort_unstable_by(|a, b| a.host.cmp(&b.host).then(b.until.cmp(&a.until)));
         wanted.dedup_by(|later, first| later.host == first.host);
-        for d in decisions.iter().filter(|d| d.deleted) {
-            hosts(d, &mut |host| {
-                if wanted.binary_search_by(|e| e.host.cmp(&host)).is_err() && table.remove(&host) {
-                    applied.removed += 1;
-                    release(self, host, out);
+        let find = |v: &[Entry], h: &Host| v.binary_search_by(|e| e.host.cmp(h)).ok();
+        let mut releases = core::mem::take(&mut table.releases);
+        for host in deleted {
+            if find(&wanted, &host).is_none() && table.remove(&host) {
+                applied.removed += 1;
+                releases.push(host);
+            }
+        }
+        // What the table held: kept as it is, lengthened, or (startup) lifted.
+        let old = core::mem::take(&mut table.entries);
+        let mut kept = 0;
+        let mut keep = vec![false; if startup { 0 } else { old.len() }];
+        for (i, o) in old.iter().enumerate() {
+            match find(&wanted, &o.host) {
+                Some(w) if wanted[w].until.abs_diff(o.until) <= 1 || wanted[w].until < o.until => {
+                    wanted[w] = Entry {
+                        until: wanted[w].until.max(o.until),
+                        state: o.state,
+                        ..wanted[w]
+                    };
                 }
-            });
-        }
-        if startup {
-            let old = core::mem::take(&mut table.entries);
-            for e in old {
-                if wanted.binary_search_by(|w| w.host.cmp(&e.host)).is_err() {
+                Some(w) => wanted[w].state = REPLACE,
+                None if startup => {
                     applied.removed += 1;
-                    release(self, e.host, out);
-                } else {
-                    table.entries.push(e);
+                    releases.push(o.host);
+                }
+                None => {
+                    keep[i] = true;
+                    kept += 1;
                 }
             }
         }
-        // Merge: a new or longer ban is (re)installed; a full table refuses the rest.
-        let mut merged: Vec<Entry> = Vec::with_capacity(table.entries.len().max(wanted.len()));
-        let mut old = core::mem::take(&mut table.entries).into_iter().peekable();
-        for w in wanted {
-            while let Some(o) = old.next_if(|o| o.host < w.host) {
-                merged.push(o);
+        // A full table refuses the newest hosts.
+        let room = table.capacity.saturating_sub(kept);
+        let fresh = wanted.iter().filter(|e| e.state == INSTALL).count();
+        let excess = (wanted.len()).saturating_sub(room).min(fresh);
+        let mut allowed = fresh - excess;
+        wanted.retain(|e| {
+            if e.state != INSTALL {
+                return true;
             }
-            let before = old.next_if(|o| o.host == w.host);
-            if before.is_none() && merged.len() + old.len() >= table.capacity {
-                table.full += 1;
-                applied.full += 1;
-                continue;
-            }
-            if before.is_some_and(|b| b.until.abs_diff(w.until) <= 1) {
-                merged.extend(before);
-                continue;
-            }
-            let timeout = u32::try_from(i64::from(w.until) - wall).unwrap_or(0).max(1);
-            out.push(Action::Block {
-                ban: Ban {
-                    replace: before.is_some(),
-                    ..Ban::new(JAIL, w.host, Some(timeout))
-                },
-            });
-            applied.added += 1;
-            merged.push(w);
+            let ok = allowed > 0;
+            allowed = allowed.saturating_sub(1);
+            ok
+        });
+        table.full += excess as u64;
+        applied.full += excess;
+        let fresh = fresh - excess;
+        applied.added = fresh + wanted.iter().filter(|e| e.state == REPLACE).count();
+        if kept > 0 {
+            wanted.reserve_exact(kept);
+            wanted.extend(old.iter().zip(&keep).filter(|(_, k)| **k).map(|(e, _)| *e));
+            wanted.sort_unstable_by_key(|e| e.host);
         }
-        merged.extend(old);
-        table.entries = merged;
+        drop(old);
+        releases.retain(|h| !self.held_locally(h));
+        table.releases = releases;
+        table.entries = wanted;
+        table.pending = table.entries.iter().any(|e| e.state != INSTALLED);
         self.lapi = Some(table);
         applied
+    }
+
+    /// Moves up to `max` of LAPI's pending firewall changes (releases first, then blocks)
+    /// into `out`; returns how many. The caller applies them and asks again until 0, so a
+    /// resync of 30,000 bans never needs 30,000 actions at once.
+    pub fn lapi_drain(&mut self, max: usize, now: Now, out: &mut Vec<Action>) -> usize {
+        let wall = self.clock.trusted_wall(now);
+        let Some(t) = self.lapi.as_mut() else {
+            return 0;
+        };
+        let mut n = 0;
+        while n < max {
+            let Some(host) = t.releases.pop() else { break };
+            out.push(Action::Release {
+                jail: crate::firewall::jail_name(JAIL),
+                host,
+            });
+            n += 1;
+        }
+        if !t.pending {
+            return n;
+        }
+        for e in t.entries.iter_mut().filter(|e| e.state != INSTALLED) {
+            if n >= max {
+                return n;
+            }
+            let timeout = u32::try_from(i64::from(e.until) - wall).unwrap_or(0).max(1);
+            out.push(Action::Block {
+                ban: Ban {
+                    replace: e.state == REPLACE,
+                    ..Ban::new(JAIL, e.host, Some(timeout))
+                },
+            });
+            e.state = INSTALLED;
+            n += 1;
+        }
+        t.pending = false;
+        n
     }
 
     /// LAPI's bans as the backend should see them at `now` (a reinstall after the firewall

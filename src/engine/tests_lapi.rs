@@ -38,6 +38,17 @@ fn del(v: &str, prefix: u8) -> Decision {
     }
 }
 
+/// One response of `decisions`, applied, its firewall changes drained into `out`.
+fn feed(e: &mut Engine, decisions: &[Decision], startup: bool, now: Now, out: &mut Vec<Action>) -> Applied {
+    let mut staged = e.lapi_staging(now);
+    for d in decisions {
+        staged.push(d);
+    }
+    let a = e.lapi(staged, startup, now);
+    while e.lapi_drain(2, now, out) > 0 {}
+    a
+}
+
 fn show(out: &mut Vec<Action>) -> Vec<String> {
     out.drain(..)
         .map(|a| match a {
@@ -61,7 +72,7 @@ fn startup_installs_ips_and_ranges_with_their_timeouts() {
         new("198.51.100.9", 32, 60),
         new("192.0.2.7", 32, 100),
     ];
-    let a = e.lapi(&d, true, at(T0), &mut out);
+    let a = feed(&mut e, &d, true, at(T0), &mut out);
     assert_eq!((a.added, a.skipped, a.full), (6, 3, 0));
     let shown = show(&mut out);
     assert_eq!(
@@ -77,7 +88,7 @@ fn startup_installs_ips_and_ranges_with_their_timeouts() {
     );
     assert_eq!(e.lapi.as_ref().map(|t| t.wide), Some(1));
     // The same answer again changes nothing; the reinstall list has them all.
-    assert_eq!(e.lapi(&d, true, at(T0 + 1), &mut out).added, 0);
+    assert_eq!(feed(&mut e, &d, true, at(T0 + 1), &mut out).added, 0);
     assert!(out.is_empty());
     assert_eq!(e.lapi_active(at(T0 + 10)).len(), 6);
     assert_eq!(e.active(at(T0 + 10)).len(), 6);
@@ -87,7 +98,8 @@ fn startup_installs_ips_and_ranges_with_their_timeouts() {
 fn deletions_and_a_new_startup_lift_bans() {
     let mut e = engine(100);
     let mut out = Vec::new();
-    e.lapi(
+    feed(
+        &mut e,
         &[
             new("192.0.2.7", 32, 120),
             new("192.0.2.8", 32, 120),
@@ -98,7 +110,8 @@ fn deletions_and_a_new_startup_lift_bans() {
         &mut out,
     );
     out.clear();
-    let a = e.lapi(
+    let a = feed(
+        &mut e,
         &[del("192.0.2.7", 32), del("192.0.2.99", 32)],
         false,
         at(T0 + 5),
@@ -107,12 +120,12 @@ fn deletions_and_a_new_startup_lift_bans() {
     assert_eq!(a.removed, 1);
     assert_eq!(show(&mut out), ["release crowdsec 192.0.2.7"]);
     // LAPI restarted: its startup answer no longer has .8.
-    e.lapi(&[new("192.0.2.9", 32, 110)], true, at(T0 + 10), &mut out);
+    feed(&mut e, &[new("192.0.2.9", 32, 110)], true, at(T0 + 10), &mut out);
     assert_eq!(show(&mut out), ["release crowdsec 192.0.2.8"]);
     let left: Vec<_> = e.lapi_bans(at(T0 + 10)).collect();
     assert_eq!(left, [(Host::V4("192.0.2.9".parse().unwrap()), 110)]);
     // A longer ban of a held host is installed again, replacing the element.
-    e.lapi(&[new("192.0.2.9", 32, 500)], false, at(T0 + 10), &mut out);
+    feed(&mut e, &[new("192.0.2.9", 32, 500)], false, at(T0 + 10), &mut out);
     assert_eq!(show(&mut out), ["block crowdsec 192.0.2.9 Some(500)"]);
 }
 
@@ -120,7 +133,8 @@ fn deletions_and_a_new_startup_lift_bans() {
 fn a_full_table_refuses_and_counts() {
     let mut e = engine(2);
     let mut out = Vec::new();
-    let a = e.lapi(
+    let a = feed(
+        &mut e,
         &[
             new("192.0.2.1", 32, 60),
             new("192.0.2.2", 32, 60),
@@ -133,7 +147,7 @@ fn a_full_table_refuses_and_counts() {
     assert_eq!((a.added, a.full), (2, 1));
     assert_eq!(e.lapi.as_ref().map(|t| (t.len(), t.full)), Some((2, 1)));
     // Ended bans make room.
-    let a = e.lapi(&[new("192.0.2.4", 32, 60)], false, at(T0 + 61), &mut out);
+    let a = feed(&mut e, &[new("192.0.2.4", 32, 60)], false, at(T0 + 61), &mut out);
     assert_eq!((a.added, a.full), (1, 0));
 }
 
@@ -141,7 +155,7 @@ fn a_full_table_refuses_and_counts() {
 fn jail_and_lapi_bans_of_one_host_do_not_lift_each_other() {
     let mut e = engine(10);
     let mut out = Vec::new();
-    e.lapi(&[new("203.0.113.9", 32, 600)], true, at(T0), &mut out);
+    feed(&mut e, &[new("203.0.113.9", 32, 600)], true, at(T0), &mut out);
     e.line(
         b"Nov 28 10:00:01 dropbear[1]: Bad password attempt for 'root' from 203.0.113.9:22",
         at(T0 + 1),
@@ -164,9 +178,15 @@ fn jail_and_lapi_bans_of_one_host_do_not_lift_each_other() {
         at(T0 + 120),
         &mut out,
     );
-    e.lapi(&[new("203.0.113.8", 32, 600)], false, at(T0 + 120), &mut out);
+    feed(
+        &mut e,
+        &[new("203.0.113.8", 32, 600)],
+        false,
+        at(T0 + 120),
+        &mut out,
+    );
     out.clear();
-    e.lapi(&[del("203.0.113.8", 32)], false, at(T0 + 121), &mut out);
+    feed(&mut e, &[del("203.0.113.8", 32)], false, at(T0 + 121), &mut out);
     assert!(out.is_empty(), "{out:?}");
 }
 
@@ -174,7 +194,8 @@ fn jail_and_lapi_bans_of_one_host_do_not_lift_each_other() {
 fn unban_is_local_and_lifts_the_element() {
     let mut e = engine(10);
     let mut out = Vec::new();
-    e.lapi(
+    feed(
+        &mut e,
         &[new("192.0.2.7", 32, 600), new("2001:db8::", 64, 600)],
         true,
         at(T0),
