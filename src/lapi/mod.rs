@@ -10,3 +10,4 @@
 pub mod http;
 pub mod json;
 pub mod stream;
+pub mod alert;
