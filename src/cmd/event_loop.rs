@@ -13,11 +13,15 @@
 //! covering an own address. A watcher that fails is logged and dropped (the last list stays);
 //! it is never read again, so it cannot make the loop spin.
 //!
+//! CrowdSec's Local API client ([`LapiClient`]) is served every turn: its socket is polled
+//! and its next poll or retry bounds the sleep.
+//!
 //! Bans the kernel refused are tried again when the firewall says a set changed
 //! ([`crate::firewall::Changes::retry`]) and every [`RETRY_MS`] while any wait.
 
 pub use super::apply::{apply, Applied};
 
+use super::lapi_client::LapiClient;
 use crate::addrwatch::AddrWatch;
 use crate::clock::Now;
 use crate::control::handle::handle;
@@ -68,6 +72,8 @@ pub struct Services {
     pub keeper: Option<Keeper>,
     /// The router's addresses, followed (`None`: the start-up list stays).
     pub watch: Option<AddrWatch>,
+    /// CrowdSec's Local API, when `config crowdsec` is enabled.
+    pub lapi: Option<LapiClient>,
 }
 
 /// Reads the address watcher and hands a changed list to the engine; drops the watcher on an
@@ -142,9 +148,14 @@ pub fn run(
             if let Some(ctl) = &svc.control {
                 ctl.poll_fds(&mut fds);
             }
+            // Last: the client is served every turn, so its readiness is not looked up.
+            if let Some((fd, flags)) = svc.lapi.as_ref().and_then(LapiClient::interest) {
+                fds.push(PollFd::new(fd, flags));
+            }
             let due = [
                 source.next_deadline_ms(),
                 svc.keeper.as_ref().and_then(Keeper::next_due_ms),
+                svc.lapi.as_ref().map(LapiClient::next_due_ms),
             ];
             let wait = due
                 .into_iter()
@@ -191,6 +202,9 @@ pub fn run(
             let mut n = 0u32;
             let status = source.read(now.mono_ms, &mut |raw: &[u8]| {
                 engine.line(raw, now, &mut actions);
+                if let Some(c) = svc.lapi.as_mut() {
+                    c.note(&actions, engine, now);
+                }
                 apply(&mut actions, fw, engine, svc.keeper.as_mut());
                 n += 1;
                 if n % LINES_PER_TURN == 0 {
@@ -233,6 +247,12 @@ pub fn run(
             let keeper = &mut svc.keeper;
             reload = ctl.service(now.mono_ms, &mut |req| {
                 handle(req, engine, fw, keeper.as_mut(), src, now)
+            });
+        }
+        if let Some(c) = svc.lapi.as_mut() {
+            let keeper = &mut svc.keeper;
+            c.service(engine, now, &mut actions, &mut |acts, eng| {
+                apply(acts, fw, eng, keeper.as_mut());
             });
         }
         engine.tick(now, &mut actions);

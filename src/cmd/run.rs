@@ -74,6 +74,7 @@ pub fn run(args: &RunArgs) -> i32 {
         }
     };
     svc.watch = watch;
+    svc.lapi = lapi_client(&config);
     startup::adopt(&engine, fw.as_mut(), Now::read());
     let sig = match event_loop::signals() {
         Ok(s) => s,
@@ -113,6 +114,9 @@ pub fn run(args: &RunArgs) -> i32 {
                         if !args.dry_run && firewall_moved(&current, &new) {
                             fw = move_firewall(fw, &new, &mut engine, now);
                         }
+                        if new.crowdsec != current.crowdsec {
+                            svc.lapi = lapi_client(&new);
+                        }
                         current = new;
                         Ok(engine.jails.len())
                     }
@@ -151,6 +155,12 @@ pub fn run(args: &RunArgs) -> i32 {
         engine.counters.matched
     );
     0
+}
+
+/// The LAPI client `config` asks for.
+fn lapi_client(config: &Config) -> Option<crate::cmd::lapi_client::LapiClient> {
+    let c = config.crowdsec.as_ref().filter(|c| c.enabled)?;
+    Some(crate::cmd::lapi_client::LapiClient::new(c.clone()))
 }
 
 fn load(path: &Path) -> Result<Config, config::ConfigError> {

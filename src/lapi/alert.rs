@@ -88,7 +88,10 @@ pub fn alerts_body(reports: &[Report], machine: &str) -> String {
         };
         let at = time_text(r.start);
         let duration = format!("{}s", r.duration.unwrap_or(10 * 365 * 86400));
-        let message = format!("logjail on {machine}: {value} banned by jail {} after {} failures", r.jail, r.events);
+        let message = format!(
+            "logjail on {machine}: {value} banned by jail {} after {} failures",
+            r.jail, r.events
+        );
         s.push_str("{\"scenario\":");
         let _ = string(&mut s, &scenario);
         s.push_str(",\"scenario_hash\":\"\",\"scenario_version\":\"1\",\"message\":");
@@ -160,10 +163,23 @@ pub fn rfc3339(s: &str) -> Option<i64> {
         let t = s.get(r)?;
         (!t.is_empty() && t.bytes().all(|c| c.is_ascii_digit())).then(|| t.parse().ok())?
     };
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
-    let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    let (y, mo, d, h, mi, se) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    );
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
         return None;
     }

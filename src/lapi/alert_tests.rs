@@ -12,9 +12,19 @@ fn times_both_ways() {
         assert_eq!(time_text(t), text);
         assert_eq!(rfc3339(text), Some(t));
     }
-    assert_eq!(rfc3339("2026-11-28T11:00:00.123456789+01:00"), Some(1_795_860_000));
+    assert_eq!(
+        rfc3339("2026-11-28T11:00:00.123456789+01:00"),
+        Some(1_795_860_000)
+    );
     assert_eq!(rfc3339("2026-11-28T09:30:00-00:30"), Some(1_795_860_000));
-    for bad in ["", "2026-11-28", "2026-13-28T10:00:00Z", "2026-11-28T10:00:00", "2026-11-28T10:00:00Zjunk", "2026-11-28T1a:00:00Z"] {
+    for bad in [
+        "",
+        "2026-11-28",
+        "2026-13-28T10:00:00Z",
+        "2026-11-28T10:00:00",
+        "2026-11-28T10:00:00Zjunk",
+        "2026-11-28T1a:00:00Z",
+    ] {
         assert_eq!(rfc3339(bad), None, "{bad}");
     }
 }
@@ -25,7 +35,10 @@ fn reads_a_login_answer() {
     let l = Login::read(body).unwrap();
     assert_eq!(l.token, "eyJhbGciOiJIUzI1NiJ9.e30.x");
     assert_eq!(l.expire, rfc3339("2026-12-03T08:28:01Z"));
-    assert_eq!(Login::read(br#"{"code":401,"message":"incorrect Username or Password"}"#), None);
+    assert_eq!(
+        Login::read(br#"{"code":401,"message":"incorrect Username or Password"}"#),
+        None
+    );
     assert_eq!(Login::read(br#"{"token":"a b"}"#), None);
     assert_eq!(Login::read(b"garbage"), None);
     assert_eq!(Login::read(br#"{"x":{"token":"nested"}}"#), None);
@@ -66,5 +79,8 @@ fn writes_alerts_lapi_can_read() {
     assert_eq!(b["source"]["range"], "2001:db8:bad::/64");
     assert_eq!(b["decisions"][0]["duration"], "315360000s");
     let login: serde_json::Value = serde_json::from_str(&login_body("r\"1", "p\\w")).unwrap();
-    assert_eq!((login["machine_id"].as_str(), login["password"].as_str()), (Some("r\"1"), Some("p\\w")));
+    assert_eq!(
+        (login["machine_id"].as_str(), login["password"].as_str()),
+        (Some("r\"1"), Some("p\\w"))
+    );
 }

@@ -7,7 +7,7 @@
 //! the reporter posts. The socket, the timers and the backoff live in the shell
 //! (`cmd::lapi_client`). See `docs/crowdsec.md`.
 
+pub mod alert;
 pub mod http;
 pub mod json;
 pub mod stream;
-pub mod alert;
