@@ -31,7 +31,7 @@ use std::os::fd::BorrowedFd;
 /// Longest wait between retries.
 pub const MAX_BACKOFF_MS: u64 = 300_000;
 /// Time for one exchange, from connect to the end of the body.
-pub const EXCHANGE_MS: u64 = 30_000;
+pub const EXCHANGE_MS: u64 = 10_000;
 /// Bytes per decision a body may hold on average (LAPI's are about 250).
 pub const BODY_PER_DECISION: u64 = 1024;
 /// Largest login or alerts answer kept.

@@ -119,7 +119,8 @@ fn frames<T: Clone>(all: &[T], wrap: fn(Vec<T>) -> Response, out: &mut Vec<Respo
 }
 
 fn list(daemon: &Engine, fw: &mut dyn Firewall, only: Option<&str>, now: Now) -> Vec<Response> {
-    if let Some(name) = only {
+    let lapi = daemon.lapi.is_some() && only == Some(crate::engine::lapi::JAIL);
+    if let Some(name) = only.filter(|_| !lapi) {
         if let Err(e) = jail_index(daemon, name) {
             return vec![e];
         }
@@ -133,6 +134,7 @@ fn list(daemon: &Engine, fw: &mut dyn Firewall, only: Option<&str>, now: Now) ->
         .filter(|(_, d)| d.remaining(clock) != Some(0))
         .filter(|(j, d)| !daemon.is_refused(&j.name, &d.host))
         .map(|(j, d)| info(&j.name, d, clock))
+        .chain(lapi_bans(daemon, only, now))
         .collect();
     let refused: Vec<RefusedInfo> = daemon
         .refusals(now)
@@ -152,6 +154,23 @@ fn list(daemon: &Engine, fw: &mut dyn Firewall, only: Option<&str>, now: Now) ->
     out
 }
 
+/// LAPI's bans, listed under the pseudo-jail `crowdsec` (`list crowdsec` shows only them).
+fn lapi_bans(daemon: &Engine, only: Option<&str>, now: Now) -> Vec<BanInfo> {
+    if only.is_some_and(|n| n != crate::engine::lapi::JAIL) {
+        return Vec::new();
+    }
+    daemon
+        .lapi_bans(now)
+        .map(|(host, left)| BanInfo {
+            jail: crate::engine::lapi::JAIL.into(),
+            address: host.to_string(),
+            remaining: Some(left),
+            count: 1,
+            start: now.wall,
+        })
+        .collect()
+}
+
 /// What the sets hold that no ban of logjail (a jail's or recidive's) accounts for.
 fn kernel_only(daemon: &Engine, fw: &mut dyn Firewall, now: Now) -> Vec<HeldInfo> {
     let held = match fw.held() {
@@ -161,14 +180,16 @@ fn kernel_only(daemon: &Engine, fw: &mut dyn Firewall, now: Now) -> Vec<HeldInfo
             return Vec::new();
         }
     };
-    let known: Vec<_> = daemon
+    let mut known: Vec<_> = daemon
         .active(now)
         .into_iter()
         .map(|b| b.host)
         .chain(daemon.jails.iter().flat_map(|j| j.bans().map(|d| d.host)))
         .collect();
+    // Sorted: with LAPI's bans both lists can hold tens of thousands.
+    known.sort_unstable();
     held.into_iter()
-        .filter(|k| !known.contains(&k.host))
+        .filter(|k| known.binary_search(&k.host).is_err())
         .map(|k| HeldInfo {
             address: k.host.to_string(),
             remaining: k.remaining,

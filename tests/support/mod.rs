@@ -12,11 +12,13 @@
 //! | run a test in its own user + network namespace | [`netns::enter`] |
 //! | `nft` to set up and verify, an fw4-shaped ruleset, set elements | [`nft`] |
 //! | a kernel-backed `logjail run` in the namespace, nf_tables event watch | [`nft_daemon`] |
+//! | a real CrowdSec LAPI (`crowdsec -no-cs`) and `cscli` | [`lapi`] |
 //! | an attacker namespace joined by a veth pair, probes from it | [`peer`] |
 //! | one source driven by the daemon's poll loop, captured logs, process groups | [`source_loop`] |
 #![allow(dead_code)]
 
 pub mod daemon;
+pub mod lapi;
 pub mod netns;
 pub mod nft;
 pub mod nft_daemon;
