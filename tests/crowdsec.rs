@@ -183,7 +183,7 @@ fn thirty_thousand_decisions_from_cscli_import() {
 }
 
 /// A fake LAPI: each connection gets the next of `answers` (then the last again); the body
-/// of `Slow` trickles a byte every 200 ms.
+/// of `Slow` trickles a byte every 200 ms for 16 s, longer than an exchange may take.
 enum Answer {
     Bytes(Vec<u8>),
     Slow,
@@ -202,7 +202,7 @@ fn fake_lapi(answers: Vec<Answer>) -> std::thread::JoinHandle<()> {
                 }
                 Answer::Slow => {
                     let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n{\"new\":[");
-                    for _ in 0..30 {
+                    for _ in 0..80 {
                         if s.write_all(b" ").is_err() {
                             break;
                         }
@@ -226,7 +226,9 @@ fn a_broken_lapi_never_stops_the_bans_from_the_log() {
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{{\"new\":[{decision},\r\n5\r\n<html\r\n0\r\n\r\n",
         decision.len() + 9
     );
-    let mut huge = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{{\"new\":[", 10 << 20).into_bytes();
+    // 10 MB of decisions in one chunk: no length to refuse up front, the limit is met while
+    // the body streams.
+    let mut huge = format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{{\"new\":[", 10 << 20).into_bytes();
     while huge.len() < (10 << 20) {
         huge.extend_from_slice(decision.as_bytes());
         huge.push(b',');
@@ -246,7 +248,7 @@ fn a_broken_lapi_never_stops_the_bans_from_the_log() {
         "not an HTTP/1.x status line",
         "invalid JSON at byte",
         "no complete answer in time",
-        "HTTP response too large",
+        "HTTP response too large: the body is over the limit",
     ];
     for (i, why) in whys.into_iter().enumerate() {
         let seen = wait_for(40 * SEC, || lj.has_logged(why));
