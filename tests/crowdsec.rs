@@ -39,8 +39,22 @@ fn cscli_decisions_reach_the_kernel_sets_and_leave_when_deleted() {
         lj.log()
     );
     lapi.cscli(&["decisions", "add", "--ip", "192.0.2.7", "--duration", "2m"]);
-    lapi.cscli(&["decisions", "add", "--range", "203.0.113.8/30", "--duration", "2m"]);
-    lapi.cscli(&["decisions", "add", "--range", "2001:db8:5::/48", "--duration", "3m"]);
+    lapi.cscli(&[
+        "decisions",
+        "add",
+        "--range",
+        "203.0.113.8/30",
+        "--duration",
+        "2m",
+    ]);
+    lapi.cscli(&[
+        "decisions",
+        "add",
+        "--range",
+        "2001:db8:5::/48",
+        "--duration",
+        "3m",
+    ]);
     let all_in = wait_for(ONE_POLL, || {
         banned("logjail_v4", "192.0.2.7")
             && banned("logjail_v4", "203.0.113.11")
@@ -55,7 +69,10 @@ fn cscli_decisions_reach_the_kernel_sets_and_leave_when_deleted() {
     );
     let e = element("fw4", "logjail_v4", "192.0.2.7").expect("ip");
     let left = expires(&e).expect("timeout");
-    assert!(left > Duration::from_secs(110) && left <= Duration::from_secs(120), "{e}");
+    assert!(
+        left > Duration::from_secs(110) && left <= Duration::from_secs(120),
+        "{e}"
+    );
     let e = element("fw4", "logjail_v6", "2001:db8:5::/48").expect("v6 range");
     assert!(expires(&e).expect("timeout") > Duration::from_secs(170), "{e}");
     // A v4 /30 is its four addresses.
@@ -72,13 +89,20 @@ fn cscli_decisions_reach_the_kernel_sets_and_leave_when_deleted() {
     let gone = wait_for(ONE_POLL, || {
         !banned("logjail_v4", "192.0.2.7") && !banned("logjail_v6", "2001:db8:5::/48")
     });
-    assert!(gone.is_some(), "{:?}\n{}", elements("fw4", "logjail_v4"), lj.log());
+    assert!(
+        gone.is_some(),
+        "{:?}\n{}",
+        elements("fw4", "logjail_v4"),
+        lj.log()
+    );
     assert!(banned("logjail_v4", "203.0.113.9"), "the other decision stays");
     // A local unban of a LAPI decision is local: the element goes, LAPI keeps it.
     let (rc, _, err) = cli(&cfg, &["unban", "203.0.113.9"]);
     assert_eq!(rc, 0, "{err}");
     assert!(!banned("logjail_v4", "203.0.113.9"));
-    assert!(lapi.cscli(&["decisions", "list", "-o", "json"]).contains("203.0.113.8/30"));
+    assert!(lapi
+        .cscli(&["decisions", "list", "-o", "json"])
+        .contains("203.0.113.8/30"));
     assert!(!lj.log().contains(&key), "the API key must never be logged");
 }
 
@@ -99,15 +123,28 @@ fn a_local_ban_on_router_a_reaches_router_b() {
     for l in failures("198.51.100.77:4242", 5) {
         a.feed(&l);
     }
-    assert!(wait_for(2 * SEC, || banned("logjail_v4", "198.51.100.77")).is_some(), "{}", a.log());
+    assert!(
+        wait_for(2 * SEC, || banned("logjail_v4", "198.51.100.77")).is_some(),
+        "{}",
+        a.log()
+    );
     // Two polls of B, plus A's post.
     let reached = wait_for(2 * ONE_POLL + SEC, || banned("b_v4", "198.51.100.77"));
-    assert!(reached.is_some(), "B: {:?}\nA:\n{}\nB:\n{}", elements("fw4", "b_v4"), a.log(), b.log());
+    assert!(
+        reached.is_some(),
+        "B: {:?}\nA:\n{}\nB:\n{}",
+        elements("fw4", "b_v4"),
+        a.log(),
+        b.log()
+    );
     println!("local ban on A -> element in B's set: {:?}", reached);
     let e = element("fw4", "b_v4", "198.51.100.77").expect("in B");
     assert!(expires(&e).expect("timeout") > Duration::from_secs(3500), "{e}");
     let alerts = lapi.cscli(&["alerts", "list", "-o", "json"]);
-    assert!(alerts.contains("logjail/dropbear") && alerts.contains("198.51.100.77"), "{alerts}");
+    assert!(
+        alerts.contains("logjail/dropbear") && alerts.contains("198.51.100.77"),
+        "{alerts}"
+    );
     // A does not report LAPI's decision back: exactly one alert.
     std::thread::sleep(2 * SEC);
     let alerts = lapi.cscli(&["alerts", "list", "-o", "json"]);
@@ -131,24 +168,40 @@ fn lapi_stopped_and_started_again() {
     let key = lapi.bouncer("router");
     let mut lj = Logjail::start("restart", "", &Lapi::section(&key, ""));
     lapi.cscli(&["decisions", "add", "--ip", "192.0.2.20", "--duration", "5m"]);
-    assert!(wait_for(ONE_POLL, || banned("logjail_v4", "192.0.2.20")).is_some(), "{}", lj.log());
+    assert!(
+        wait_for(ONE_POLL, || banned("logjail_v4", "192.0.2.20")).is_some(),
+        "{}",
+        lj.log()
+    );
     lapi.stop();
-    assert!(wait_for(3 * SEC, || lj.has_logged("crowdsec: LAPI at http://127.0.0.1:8080")).is_some());
+    assert!(wait_for(3 * SEC, || lj
+        .has_logged("crowdsec: LAPI at http://127.0.0.1:8080"))
+    .is_some());
     std::thread::sleep(4 * SEC);
     let warned = lj.log().matches("installed bans stay").count();
     assert_eq!(warned, 1, "logged once per state change:\n{}", lj.log());
-    assert!(banned("logjail_v4", "192.0.2.20"), "LAPI down: what is installed stays");
+    assert!(
+        banned("logjail_v4", "192.0.2.20"),
+        "LAPI down: what is installed stays"
+    );
     for l in failures("203.0.113.50:22", 5) {
         lj.feed(&l);
     }
-    assert!(wait_for(2 * SEC, || banned("logjail_v4", "203.0.113.50")).is_some(), "own bans go on");
+    assert!(
+        wait_for(2 * SEC, || banned("logjail_v4", "203.0.113.50")).is_some(),
+        "own bans go on"
+    );
     lapi.run();
     lapi.cscli(&["decisions", "add", "--ip", "192.0.2.21", "--duration", "5m"]);
     // Back-off is at most a few poll intervals here.
     let back = wait_for(10 * SEC, || banned("logjail_v4", "192.0.2.21"));
     assert!(back.is_some(), "{}", lj.log());
     assert!(lj.has_logged("answers again"), "{}", lj.log());
-    assert!(lj.has_logged("(startup)"), "re-synced with startup=true:\n{}", lj.log());
+    assert!(
+        lj.has_logged("(startup)"),
+        "re-synced with startup=true:\n{}",
+        lj.log()
+    );
 }
 
 #[test]
@@ -161,11 +214,23 @@ fn thirty_thousand_decisions_from_cscli_import() {
     let key = lapi.bouncer("router");
     let mut csv = String::from("value\n");
     for i in 0..30_000u32 {
-        csv.push_str(&format!("10.{}.{}.{}\n", 1 + i / 65025, (i / 255) % 255, i % 255 + 1));
+        csv.push_str(&format!(
+            "10.{}.{}.{}\n",
+            1 + i / 65025,
+            (i / 255) % 255,
+            i % 255 + 1
+        ));
     }
     let file = lapi.dir.join("decisions.csv");
     std::fs::write(&file, csv).expect("write");
-    lapi.cscli(&["decisions", "import", "-i", file.to_str().expect("path"), "--duration", "10m"]);
+    lapi.cscli(&[
+        "decisions",
+        "import",
+        "-i",
+        file.to_str().expect("path"),
+        "--duration",
+        "10m",
+    ]);
     let mut lj = Logjail::start("import", "", &Lapi::section(&key, ""));
     let all = wait_for(30 * SEC, || lj.has_logged("30000 held"));
     assert!(all.is_some(), "{}", lj.log());
@@ -179,7 +244,10 @@ fn thirty_thousand_decisions_from_cscli_import() {
     for l in failures("203.0.113.60:22", 5) {
         lj.feed(&l);
     }
-    assert!(wait_for(2 * SEC, || banned("logjail_v4", "203.0.113.60")).is_some(), "own bans go on");
+    assert!(
+        wait_for(2 * SEC, || banned("logjail_v4", "203.0.113.60")).is_some(),
+        "own bans go on"
+    );
 }
 
 /// A fake LAPI: each connection gets the next of `answers` (then the last again); the body
@@ -220,15 +288,22 @@ fn a_broken_lapi_never_stops_the_bans_from_the_log() {
         return;
     }
     load(&fw4_ruleset("wan0", true));
-    let _ = std::process::Command::new("ip").args(["link", "set", "lo", "up"]).status();
-    let decision = r#"{"duration":"1h","origin":"cscli","scenario":"x","scope":"Ip","type":"ban","value":"192.0.2.99"}"#;
+    let _ = std::process::Command::new("ip")
+        .args(["link", "set", "lo", "up"])
+        .status();
+    let decision =
+        r#"{"duration":"1h","origin":"cscli","scenario":"x","scope":"Ip","type":"ban","value":"192.0.2.99"}"#;
     let good_then_garbage = format!(
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{{\"new\":[{decision},\r\n5\r\n<html\r\n0\r\n\r\n",
         decision.len() + 9
     );
     // 10 MB of decisions in one chunk: no length to refuse up front, the limit is met while
     // the body streams.
-    let mut huge = format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{{\"new\":[", 10 << 20).into_bytes();
+    let mut huge = format!(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{{\"new\":[",
+        10 << 20
+    )
+    .into_bytes();
     while huge.len() < (10 << 20) {
         huge.extend_from_slice(decision.as_bytes());
         huge.push(b',');
@@ -260,5 +335,8 @@ fn a_broken_lapi_never_stops_the_bans_from_the_log() {
         let t = wait_for(2 * SEC, || banned("logjail_v4", &addr));
         assert!(t.is_some(), "ban {addr} while LAPI is broken:\n{}", lj.log());
     }
-    assert!(!banned("logjail_v4", "192.0.2.99"), "nothing of a broken answer is applied");
+    assert!(
+        !banned("logjail_v4", "192.0.2.99"),
+        "nothing of a broken answer is applied"
+    );
 }

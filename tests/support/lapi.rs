@@ -64,7 +64,10 @@ fn config_text(dir: &std::path::Path) -> String {
         out.push_str(&l);
         out.push('\n');
     }
-    assert!(!out.contains("online_api_credentials"), "online_client left in:\n{out}");
+    assert!(
+        !out.contains("online_api_credentials"),
+        "online_client left in:\n{out}"
+    );
     out
 }
 
@@ -147,7 +150,9 @@ impl Lapi {
 
     /// A new bouncer's API key.
     pub fn bouncer(&self, name: &str) -> String {
-        self.cscli(&["bouncers", "add", name, "-o", "raw"]).trim().to_string()
+        self.cscli(&["bouncers", "add", name, "-o", "raw"])
+            .trim()
+            .to_string()
     }
 
     /// A new watcher machine for a logjail reporter.
