@@ -44,6 +44,8 @@ enum Job {
         startup: bool,
         decisions: Box<Decisions>,
         staged: Staged,
+        /// When the request was made (monotonic ms), for the log's figures.
+        asked_ms: u64,
     },
     Login {
         body: Vec<u8>,
@@ -153,7 +155,8 @@ impl LapiClient {
             let job = Job::Poll {
                 startup,
                 decisions: Box::new(Decisions::new(self.cfg.filter.clone())),
-                staged: engine.lapi_staging(now),
+                staged: engine.lapi_staging(now, startup),
+                asked_ms: now.mono_ms,
             };
             let max = (self.cfg.max_decisions as u64 + 1024) * BODY_PER_DECISION;
             (req, job, max)
@@ -293,6 +296,7 @@ impl LapiClient {
                     startup,
                     mut decisions,
                     staged,
+                    asked_ms,
                 },
             ) => {
                 if let Err(e) = decisions.finish() {
@@ -304,20 +308,23 @@ impl LapiClient {
                 let skipped = decisions.skipped.total();
                 let got = staged.len();
                 let a = engine.lapi(staged, startup, now);
+                while engine.lapi_drain(DRAIN_BATCH, now, out) > 0 {
+                    flush(out, engine);
+                }
                 if a.added + a.removed + a.full > 0 || startup {
+                    let applied_ms = Now::read().mono_ms.saturating_sub(now.mono_ms);
                     log::info!(
-                        "crowdsec: {} decisions{}: {} bans added, {} lifted, {} held; {} skipped, {} over max_decisions",
+                        "crowdsec: {} decisions{} (read in {} ms): {} bans added, {} lifted, {} held; {} skipped, {} over max_decisions; firewall updated in {} ms",
                         got,
                         if startup { " (startup)" } else { "" },
+                        now.mono_ms.saturating_sub(asked_ms),
                         a.added,
                         a.removed,
                         engine.lapi.as_ref().map_or(0, |t| t.len()),
                         skipped as usize + a.skipped,
-                        a.full
+                        a.full,
+                        applied_ms
                     );
-                }
-                while engine.lapi_drain(DRAIN_BATCH, now, out) > 0 {
-                    flush(out, engine);
                 }
             }
             (200, Job::Login { body }) => match (Login::read(&body), self.reporter.as_mut()) {

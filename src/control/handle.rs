@@ -70,7 +70,8 @@ fn status(
     only: Option<&str>,
     now: Now,
 ) -> Response {
-    if let Some(name) = only {
+    let lapi = daemon.lapi.is_some() && only == Some(crate::engine::lapi::JAIL);
+    if let Some(name) = only.filter(|_| !lapi) {
         if let Err(e) = jail_index(daemon, name) {
             return e;
         }
@@ -89,7 +90,22 @@ fn status(
                 total_banned: s.banned_total,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut jails = jails;
+    // LAPI's bans as the pseudo-jail `crowdsec` (see engine::lapi).
+    if let Some(t) = daemon
+        .lapi
+        .as_ref()
+        .filter(|_| only.map_or(true, |n| n == crate::engine::lapi::JAIL))
+    {
+        jails.push(JailStatus {
+            name: crate::engine::lapi::JAIL.into(),
+            currently_failed: 0,
+            total_failed: 0,
+            currently_banned: t.len() as u64,
+            total_banned: t.len() as u64,
+        });
+    }
     let source_state = match source.status() {
         Status::Open => "open",
         Status::Waiting => "waiting",

@@ -39,6 +39,9 @@ use crate::firewall::Ban;
 pub const JAIL: &str = "crowdsec";
 /// The shortest IPv4 prefix expanded into addresses (a /24: 256 addresses).
 pub const V4_RANGE_MIN: u8 = 24;
+/// New decisions of a poll up to this many are put into the table in place; more are merged
+/// into a new table.
+pub const IN_PLACE: usize = 256;
 /// Seconds between scans for ended bans.
 pub const EXPIRE_EVERY: i64 = 30;
 
@@ -179,10 +182,14 @@ impl Engine {
     }
 
     /// An empty [`Staged`] for the response about to be read at `now`.
-    pub fn lapi_staging(&self, now: Now) -> Staged {
+    /// For a `startup` answer the room of the whole table is reserved at once (it becomes
+    /// the table; pages never written cost nothing), so it is never copied while growing.
+    pub fn lapi_staging(&self, now: Now, startup: bool) -> Staged {
+        let capacity = self.lapi.as_ref().map_or(0, LapiBans::capacity);
         Staged {
+            bans: Vec::with_capacity(if startup { capacity } else { 0 }),
             wall: self.clock.trusted_wall(now),
-            capacity: self.lapi.as_ref().map_or(0, LapiBans::capacity),
+            capacity,
             ..Staged::default()
         }
     }
@@ -223,6 +230,31 @@ impl Engine {
                 applied.removed += 1;
                 releases.push(host);
             }
+        }
+        if !startup && wanted.len() <= IN_PLACE {
+            // A poll's few changes go into the table where it stands: no copy of it.
+            for w in wanted {
+                match table.entries.binary_search_by(|e| e.host.cmp(&w.host)) {
+                    Ok(i) if w.until > table.entries[i].until.saturating_add(1) => {
+                        let state = match table.entries[i].state {
+                            INSTALL => INSTALL,
+                            _ => REPLACE,
+                        };
+                        table.entries[i] = Entry { state, ..w };
+                        applied.added += 1;
+                    }
+                    Ok(_) => {}
+                    Err(_) if table.entries.len() >= table.capacity => {
+                        table.full += 1;
+                        applied.full += 1;
+                    }
+                    Err(i) => {
+                        table.entries.insert(i, w);
+                        applied.added += 1;
+                    }
+                }
+            }
+            return self.lapi_settle(table, releases, applied);
         }
         // What the table held: kept as it is, lengthened, or (startup) lifted.
         let old = core::mem::take(&mut table.entries);
@@ -271,9 +303,14 @@ impl Engine {
             wanted.sort_unstable_by_key(|e| e.host);
         }
         drop(old);
+        table.entries = wanted;
+        self.lapi_settle(table, releases, applied)
+    }
+
+    /// Puts the updated table back, with the releases no local ban objects to.
+    fn lapi_settle(&mut self, mut table: LapiBans, mut releases: Vec<Host>, applied: Applied) -> Applied {
         releases.retain(|h| !self.held_locally(h));
         table.releases = releases;
-        table.entries = wanted;
         table.pending = table.entries.iter().any(|e| e.state != INSTALLED);
         self.lapi = Some(table);
         applied

@@ -40,7 +40,7 @@ fn del(v: &str, prefix: u8) -> Decision {
 
 /// One response of `decisions`, applied, its firewall changes drained into `out`.
 fn feed(e: &mut Engine, decisions: &[Decision], startup: bool, now: Now, out: &mut Vec<Action>) -> Applied {
-    let mut staged = e.lapi_staging(now);
+    let mut staged = e.lapi_staging(now, startup);
     for d in decisions {
         staged.push(d);
     }
