@@ -136,5 +136,8 @@ fn http_parts_do_not_depend_on_chunking() {
         assert_eq!(whole, split, "{}", String::from_utf8_lossy(&raw));
         complete += usize::from(whole.is_ok_and(|(_, _, end)| end));
     }
-    assert!(complete > CASES / 20, "too few complete responses ({complete}) to test anything");
+    assert!(
+        complete > CASES / 20,
+        "too few complete responses ({complete}) to test anything"
+    );
 }

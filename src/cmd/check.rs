@@ -57,6 +57,10 @@ pub fn render(file: &str, config: &Config, own: &[Cidr]) -> String {
         out.push('\n');
         jail_block(&mut out, jail);
     }
+    if let Some(c) = &config.crowdsec {
+        out.push('\n');
+        crowdsec_block(&mut out, c);
+    }
     if config.jails.iter().any(|j| j.ignoreself) {
         let _ = writeln!(out, "\n# ignoreself: the router's own addresses, never banned");
         let _ = writeln!(out, "#   {}", list(own));
@@ -113,6 +117,38 @@ fn jail_block(out: &mut String, j: &JailConfig) {
         ("max_failures", j.max_failures.to_string()),
         ("max_bans", j.max_bans.to_string()),
         ("max_offenders", j.max_offenders.to_string()),
+    ];
+    table(out, &rows);
+}
+
+/// `config crowdsec`, secrets shown as `(set)` only.
+fn crowdsec_block(out: &mut String, c: &crate::config::crowdsec::CrowdSec) {
+    let state = if c.enabled { "enabled" } else { "disabled" };
+    let _ = writeln!(out, "crowdsec ({state})");
+    let set = |s: bool| if s { "(set)" } else { "(none)" }.to_string();
+    let scopes: Vec<&str> = [(c.filter.ip, "ip"), (c.filter.range, "range")]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, n)| *n)
+        .collect();
+    let origins = if c.filter.origins.is_empty() {
+        "(all)".to_string()
+    } else {
+        c.filter.origins.join(" ")
+    };
+    let rows: [(&str, String); 9] = [
+        ("enabled", yes_no(c.enabled)),
+        ("lapi_url", format!("http://{}", c.lapi.0)),
+        ("api_key", set(!c.api_key.is_empty())),
+        ("poll_interval", Duration(Some(c.poll_interval)).to_string()),
+        ("scopes", scopes.join(" ")),
+        ("origins", origins),
+        ("max_decisions", c.max_decisions.to_string()),
+        (
+            "machine_id",
+            c.machine_id.clone().unwrap_or_else(|| "(none)".into()),
+        ),
+        ("password", set(c.password.is_some())),
     ];
     table(out, &rows);
 }

@@ -212,3 +212,49 @@ fn unban_is_local_and_lifts_the_element() {
     assert_eq!(gone.len(), 1);
     assert_eq!(e.lapi.as_ref().map(|t| t.len()), Some(0));
 }
+
+#[test]
+fn a_large_poll_is_merged_and_a_small_one_updated_in_place() {
+    let mut e = engine(1000);
+    let mut out = Vec::new();
+    feed(&mut e, &[new("192.0.2.1", 32, 600)], true, at(T0), &mut out);
+    out.clear();
+    // 300 new decisions in one incremental answer: the merge path, .1 kept.
+    let many: Vec<_> = (0..300)
+        .map(|i| new(&format!("10.0.{}.{}", i / 200, i % 200 + 1), 32, 60))
+        .collect();
+    let a = feed(&mut e, &many, false, at(T0 + 1), &mut out);
+    assert_eq!((a.added, out.len()), (300, 300));
+    assert_eq!(e.lapi.as_ref().map(|t| t.len()), Some(301));
+    let sorted = e
+        .lapi
+        .as_ref()
+        .map(|t| t.entries().windows(2).all(|w| w[0].host < w[1].host));
+    assert_eq!(sorted, Some(true));
+    out.clear();
+    // A small one: one longer, one new, one the same.
+    let a = feed(
+        &mut e,
+        &[
+            new("10.0.0.1", 32, 900),
+            new("192.0.2.200", 32, 60),
+            new("10.0.0.2", 32, 59),
+        ],
+        false,
+        at(T0 + 2),
+        &mut out,
+    );
+    assert_eq!(a.added, 2);
+    assert_eq!(
+        show(&mut out),
+        [
+            "block crowdsec 10.0.0.1 Some(900)",
+            "block crowdsec 192.0.2.200 Some(60)"
+        ]
+    );
+    let sorted = e
+        .lapi
+        .as_ref()
+        .map(|t| t.entries().windows(2).all(|w| w[0].host < w[1].host));
+    assert_eq!(sorted, Some(true));
+}
