@@ -138,3 +138,60 @@ impl Reporter {
         self.wait_until_ms = now_ms + wait;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addr::Host;
+    use crate::config::{Config, JailConfig};
+    use crate::firewall::Ban;
+
+    #[test]
+    fn queues_jail_bans_only_and_drops_the_oldest_when_full() {
+        let c = Config {
+            jails: vec![JailConfig::new("dropbear")],
+            ..Config::default()
+        };
+        let engine = Engine::new(&c, &[], 1).expect("engine");
+        let now = Now {
+            wall: 1_795_860_000,
+            mono_ms: 1,
+        };
+        let ban = |jail: &str, i: u32| Action::Block {
+            ban: Ban::new(jail, Host::V4((0x0a00_0000 + i).into()), Some(600)),
+        };
+        let mut actions: Vec<Action> = (0..300).map(|i| ban("dropbear", i)).collect();
+        actions.push(ban(JAIL, 9999));
+        let mut lengthened = ban("recidive", 1);
+        if let Action::Block { ban } = &mut lengthened {
+            ban.replace = true;
+        }
+        actions.push(lengthened);
+        let mut r = Reporter::new();
+        r.note(&actions, &engine, now);
+        assert_eq!((r.len(), r.dropped), (QUEUE, 300 - QUEUE as u64));
+        assert!(r.due(now) && !r.logged_in(now));
+        r.logged_in_until(
+            Login {
+                token: "t".into(),
+                expire: Some(now.wall + 3600),
+            },
+            now,
+        );
+        assert!(r.logged_in(now));
+        let (batch, token) = r.batch();
+        assert_eq!((batch.len(), token), (BATCH, "t"));
+        // The oldest were dropped: the first queued is the 45th ban.
+        assert_eq!(batch[0].host, Host::V4((0x0a00_0000 + 44).into()));
+        assert_eq!(batch[0].events, 5);
+        r.sent(BATCH);
+        assert_eq!(r.len(), QUEUE - BATCH);
+        let later = Now {
+            wall: now.wall + 3550,
+            ..now
+        };
+        assert!(!r.logged_in(later), "renewed a minute before it expires");
+        r.failed(now.mono_ms);
+        assert!(!r.due(now));
+    }
+}
