@@ -1,5 +1,5 @@
 //! Decisions from CrowdSec's Local API as one more input of the engine, with origin
-//! [`Origin::Lapi`] and the pseudo-jail name [`JAIL`] (`crowdsec`).
+//! [`Origin::Lapi`](super::Origin::Lapi) and the pseudo-jail name [`JAIL`] (`crowdsec`).
 //!
 //! [`LapiBans`] holds what LAPI decided, sorted by host, in a table whose capacity is fixed
 //! by `max_decisions`: a full table refuses new decisions and counts them
@@ -30,7 +30,7 @@
 //! good.
 
 use super::{Action, Engine};
-use crate::addr::{self, Cidr, Host};
+use crate::addr::{Cidr, Host};
 use crate::clock::Now;
 pub use crate::config::crowdsec::{DEFAULT_CAPACITY, MAX_CAPACITY};
 use crate::firewall::Ban;
@@ -47,6 +47,8 @@ pub const EXPIRE_EVERY: i64 = 30;
 
 #[path = "lapi_staged.rs"]
 mod staged;
+#[path = "lapi_view.rs"]
+mod view;
 pub use staged::Staged;
 
 /// One held decision.
@@ -352,61 +354,6 @@ impl Engine {
         }
         t.pending = false;
         n
-    }
-
-    /// LAPI's bans as the backend should see them at `now` (a reinstall after the firewall
-    /// lost its sets).
-    pub fn lapi_active(&self, now: Now) -> Vec<Ban> {
-        let wall = self.clock.trusted_wall(now);
-        self.lapi
-            .iter()
-            .flat_map(|t| t.entries.iter())
-            .filter(|e| i64::from(e.until) > wall)
-            .map(|e| Ban::new(JAIL, e.host, u32::try_from(i64::from(e.until) - wall).ok()))
-            .collect()
-    }
-
-    /// Seconds LAPI's ban of each held host has left at `now`.
-    pub fn lapi_bans(&self, now: Now) -> impl Iterator<Item = (Host, u32)> + '_ {
-        let wall = self.clock.trusted_wall(now);
-        self.lapi
-            .iter()
-            .flat_map(|t| t.entries.iter())
-            .filter_map(move |e| {
-                let left = i64::from(e.until) - wall;
-                (left > 0).then(|| (e.host, u32::try_from(left).unwrap_or(u32::MAX)))
-            })
-    }
-
-    /// `unban`: LAPI's bans overlapping `text` (`None`: all) are forgotten, locally only.
-    /// Returns the hosts and the seconds their bans had left.
-    pub(super) fn lapi_unban(&mut self, text: Option<&str>, now: Now) -> Vec<(Host, u32)> {
-        let wall = self.clock.trusted_wall(now);
-        let Some(t) = self.lapi.as_mut() else {
-            return Vec::new();
-        };
-        let cidr = text.and_then(|s| {
-            Cidr::parse(s).or_else(|| addr::parse_host(s.as_bytes()).map(|ip| Cidr::new(ip, 128)))
-        });
-        let mut gone = Vec::new();
-        t.entries.retain(|e| {
-            let hit = match (text, cidr) {
-                (None, _) => true,
-                (Some(_), Some(c)) => c.overlaps(&e.host),
-                (Some(_), None) => false,
-            };
-            if hit {
-                gone.push((e.host, u32::try_from(i64::from(e.until) - wall).unwrap_or(0)));
-            }
-            !hit
-        });
-        if !gone.is_empty() {
-            log::info!(
-                "{JAIL}: {} of LAPI's bans lifted here only; LAPI keeps its decisions (cscli decisions delete lifts them everywhere)",
-                gone.len()
-            );
-        }
-        gone
     }
 }
 

@@ -22,7 +22,7 @@ fn hosts(d: &Decision, push: &mut dyn FnMut(Host)) -> bool {
 }
 
 /// One response's decisions, collected while its body streams in and handed to
-/// [`Engine::lapi`] only when the whole body was good. Bounded by the table's capacity.
+/// [`Engine::lapi`](crate::engine::Engine::lapi) only when the whole body was good. Bounded by the table's capacity.
 #[derive(Debug, Default)]
 pub struct Staged {
     pub(super) bans: Vec<Entry>,

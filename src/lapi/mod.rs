@@ -10,4 +10,5 @@
 pub mod alert;
 pub mod http;
 pub mod json;
+pub mod request;
 pub mod stream;
