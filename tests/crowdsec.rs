@@ -104,6 +104,33 @@ fn cscli_decisions_reach_the_kernel_sets_and_leave_when_deleted() {
         .cscli(&["decisions", "list", "-o", "json"])
         .contains("203.0.113.8/30"));
     assert!(!lj.log().contains(&key), "the API key must never be logged");
+    assert!(lj.has_logged("its mode is 0644: chmod 600"), "{}", lj.log());
+}
+
+#[test]
+fn https_and_a_readable_key_file_are_refused_or_warned_about() {
+    let dir = support::scratch("cs-check");
+    let cfg = dir.join("logjail.conf");
+    let text = |url: &str| {
+        format!("config jail 'dropbear'\n\nconfig crowdsec\n\toption lapi_url '{url}'\n\toption api_key 's3cr3t-key'\n")
+    };
+    std::fs::write(&cfg, text("https://192.0.2.10:8080")).expect("write");
+    let (rc, out, err) = cli(&cfg, &["check"]);
+    assert_eq!(rc, 1, "{out}{err}");
+    assert!(
+        err.contains("is https://: logjail speaks plain HTTP only"),
+        "{err}"
+    );
+    std::fs::write(&cfg, text("http://192.0.2.10:8080")).expect("write");
+    let (rc, out, err) = cli(&cfg, &["check"]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(err.contains("chmod 600"), "{err}");
+    assert!(out.contains("api_key                (set)"), "{out}");
+    assert!(!out.contains("s3cr3t") && !err.contains("s3cr3t"), "{out}{err}");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let (_, _, err) = cli(&cfg, &["check"]);
+    assert!(!err.contains("chmod 600"), "{err}");
 }
 
 #[test]

@@ -17,7 +17,7 @@
 //! renewed a minute before it expires).
 
 use super::lapi_conn::{Conn, Done};
-use super::lapi_report::Reporter;
+use super::lapi_report::{Change, Reporter};
 use crate::clock::Now;
 use crate::config::crowdsec::CrowdSec;
 use crate::engine::lapi::Staged;
@@ -200,17 +200,25 @@ impl LapiClient {
         }
     }
 
-    /// The reporter's exchange failed: it waits (the bouncer's polls go on).
+    /// The reporter's exchange failed: it waits (the bouncer's polls go on). Logged once
+    /// per state change.
     fn report_failed(&mut self, why: &str, now: Now) {
-        if let Some(r) = self.reporter.as_mut() {
-            r.failed(now.mono_ms);
-            log::debug!("crowdsec: reporting: {why}");
+        let Some(r) = self.reporter.as_mut() else {
+            return;
+        };
+        match r.failed(now.mono_ms) {
+            Change::Failing => log::warn!(
+                "crowdsec: reporting to LAPI at http://{}: {why}; alerts stay queued (up to {}), retrying with backoff",
+                self.cfg.lapi.0,
+                super::lapi_report::QUEUE
+            ),
+            _ => log::debug!("crowdsec: reporting still failing: {why}"),
         }
-        if self.up != Some(false) {
-            log::warn!(
-                "crowdsec: reporting to LAPI at http://{}: {why}; alerts stay queued",
-                self.cfg.lapi.0
-            );
+    }
+
+    fn report_worked(change: Change) {
+        if change == Change::Working {
+            log::info!("crowdsec: reporting to LAPI works again");
         }
     }
 
@@ -220,9 +228,6 @@ impl LapiClient {
         self.synced = false;
         let wait = self.backoff_ms();
         self.next_poll_ms = now.mono_ms + wait;
-        if let Some(r) = self.reporter.as_mut() {
-            r.failed(now.mono_ms);
-        }
         if self.up != Some(false) {
             log::warn!(
                 "crowdsec: LAPI at http://{}: {why}; installed bans stay until their timeouts; retrying with backoff (up to {}s)",
@@ -328,17 +333,13 @@ impl LapiClient {
                 }
             }
             (200, Job::Login { body }) => match (Login::read(&body), self.reporter.as_mut()) {
-                (Some(l), Some(r)) => {
-                    r.logged_in_until(l, now);
-                    self.answered();
-                }
+                (Some(l), Some(r)) => Self::report_worked(r.logged_in_until(l, now)),
                 _ => self.report_failed("the watcher login answer has no token", now),
             },
             (200 | 201, Job::Alerts { n }) => {
                 if let Some(r) = self.reporter.as_mut() {
-                    r.sent(n);
+                    Self::report_worked(r.sent(n));
                 }
-                self.answered();
             }
             (401, Job::Alerts { .. }) => {
                 if let Some(r) = self.reporter.as_mut() {

@@ -32,6 +32,16 @@ pub struct Reporter {
     failures: u32,
 }
 
+/// What a failure or a success changed, for logging once per state change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Same,
+    /// The first failure after a success (or at start).
+    Failing,
+    /// The first success after failures.
+    Working,
+}
+
 impl Default for Reporter {
     fn default() -> Self {
         Reporter::new()
@@ -105,10 +115,20 @@ impl Reporter {
             .is_some_and(|(_, exp)| now.wall < exp - RENEW_S)
     }
 
-    pub fn logged_in_until(&mut self, login: Login, now: Now) {
+    pub fn logged_in_until(&mut self, login: Login, now: Now) -> Change {
         let expire = login.expire.unwrap_or(now.wall + 1800);
         self.token = Some((login.token, expire));
+        self.worked()
+    }
+
+    fn worked(&mut self) -> Change {
+        let was = self.failures;
         self.failures = 0;
+        if was > 0 {
+            Change::Working
+        } else {
+            Change::Same
+        }
     }
 
     pub fn logged_out(&mut self) {
@@ -123,19 +143,24 @@ impl Reporter {
     }
 
     /// LAPI took the first `n` reports.
-    pub fn sent(&mut self, n: usize) {
+    pub fn sent(&mut self, n: usize) -> Change {
         self.queue.drain(..n.min(self.queue.len()));
-        self.failures = 0;
         log::info!("crowdsec: {n} alerts reported to LAPI");
+        self.worked()
     }
 
     /// A login or post failed: wait, longer each time.
-    pub fn failed(&mut self, now_ms: u64) {
+    pub fn failed(&mut self, now_ms: u64) -> Change {
         self.failures = self.failures.saturating_add(1);
         let wait = WAIT_MS
             .saturating_mul(1 << self.failures.min(10))
             .min(MAX_WAIT_MS);
         self.wait_until_ms = now_ms + wait;
+        if self.failures == 1 {
+            Change::Failing
+        } else {
+            Change::Same
+        }
     }
 }
 
@@ -184,14 +209,16 @@ mod tests {
         // The oldest were dropped: the first queued is the 45th ban.
         assert_eq!(batch[0].host, Host::V4((0x0a00_0000 + 44).into()));
         assert_eq!(batch[0].events, 5);
-        r.sent(BATCH);
+        assert_eq!(r.sent(BATCH), Change::Same);
         assert_eq!(r.len(), QUEUE - BATCH);
         let later = Now {
             wall: now.wall + 3550,
             ..now
         };
         assert!(!r.logged_in(later), "renewed a minute before it expires");
-        r.failed(now.mono_ms);
+        assert_eq!(r.failed(now.mono_ms), Change::Failing);
+        assert_eq!(r.failed(now.mono_ms), Change::Same);
         assert!(!r.due(now));
+        assert_eq!(r.sent(1), Change::Working);
     }
 }
