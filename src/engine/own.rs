@@ -46,6 +46,20 @@ impl Engine {
                 }
             }
         }
+        // LAPI's bans never cover the router's own addresses either.
+        if let Some(t) = self.lapi.as_mut() {
+            let covered: Vec<Host> = t
+                .entries()
+                .iter()
+                .filter(|e| own.iter().any(|c| c.overlaps(&e.host)))
+                .map(|e| e.host)
+                .collect();
+            for h in covered {
+                t.remove(&h);
+                release(out, super::lapi::JAIL, h, Why::Own);
+                lifted.push(h);
+            }
+        }
         self.refused.retain(|r| !lifted.contains(&r.host));
         lifted.len()
     }

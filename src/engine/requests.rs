@@ -247,9 +247,15 @@ impl Engine {
         match (new.lapi.as_mut(), self.lapi.take()) {
             (Some(n), Some(o)) => n.adopt(o),
             (None, Some(o)) => {
-                for e in o.entries() {
-                    release(out, super::lapi::JAIL, e.host, Why::Reload);
-                }
+                log::info!(
+                    "{}: section removed or disabled: lifting LAPI's {} bans",
+                    super::lapi::JAIL,
+                    o.len()
+                );
+                out.extend(o.entries().iter().map(|e| Action::Release {
+                    jail: jail_name(super::lapi::JAIL),
+                    host: e.host,
+                }));
             }
             (_, None) => {}
         }

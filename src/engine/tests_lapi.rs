@@ -258,3 +258,31 @@ fn a_large_poll_is_merged_and_a_small_one_updated_in_place() {
         .map(|t| t.entries().windows(2).all(|w| w[0].host < w[1].host));
     assert_eq!(sorted, Some(true));
 }
+
+#[test]
+fn own_addresses_and_a_reload_without_the_section_lift_lapi_bans() {
+    let mut e = engine(10);
+    let mut out = Vec::new();
+    feed(
+        &mut e,
+        &[new("192.0.2.7", 32, 600), new("192.0.2.8", 32, 600)],
+        true,
+        at(T0),
+        &mut out,
+    );
+    out.clear();
+    let own = [Cidr::parse("192.0.2.8/32").unwrap()];
+    e.set_own(&own, at(T0 + 1), &mut out);
+    assert_eq!(show(&mut out), ["release crowdsec 192.0.2.8"]);
+    // A reload keeps them while the section stays; drops them with it.
+    let same = engine(10);
+    let mut e = e.reload(same, at(T0 + 2), &mut out);
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(e.lapi.as_ref().map(|t| t.len()), Some(1));
+    let text = "config jail 'dropbear'\n";
+    let cfg = crate::config::parse(text, "t").expect("config").config;
+    let without = Engine::new(&cfg, &[], 7).expect("engine");
+    e = e.reload(without, at(T0 + 3), &mut out);
+    assert_eq!(show(&mut out), ["release crowdsec 192.0.2.7"]);
+    assert!(e.lapi.is_none());
+}
