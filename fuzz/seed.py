@@ -8,6 +8,10 @@ filter:        every fixture line (whole, and its message after the tag), after 
                picks its filter (index in the sorted built-in names, as the target does)
 netlink_reply: every kernel-captured vector in tests/kernel/*.hex
 uci:           the shipped config and the test config
+lapi_json:     LAPI decisions streams and login answers (as LAPI 1.4 sends them), after one
+               byte that picks the chunk split
+lapi_http:     LAPI-shaped HTTP responses (Content-Length, chunked, close-delimited, 403),
+               after the split byte
 """
 import glob
 import hashlib
@@ -68,7 +72,26 @@ def main():
     for rel in ("openwrt/logjail/files/logjail.config", "tests/data/logjail.config"):
         with open(os.path.join(ROOT, rel), "rb") as f:
             put("uci", f.read())
-    for t in ("line", "filter", "netlink_reply", "uci"):
+    streams = [
+        b'{"deleted":null,"new":[{"duration":"3h59m58.5s","id":1,"origin":"cscli",'
+        b'"scenario":"manual \'ban\' from \'x\'","scope":"Ip","type":"ban","value":"192.0.2.7"}]}',
+        b'{"deleted":[{"duration":"-1.5s","origin":"crowdsec","scope":"Range","type":"ban",'
+        b'"value":"2001:db8::/64"}],"new":null}',
+        b'{"code":200,"expire":"2026-12-03T08:28:01Z","token":"eyJhbGciOiJIUzI1NiJ9.e30.x"}',
+        b'["a\\"b\\u00e9\\ud83d\\ude00",-1.5e3,true,false,null,{}]',
+    ]
+    for i, doc in enumerate(streams):
+        put("lapi_json", bytes([i * 7 % 256]) + doc)
+    body = streams[0]
+    responses = [
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body,
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x;ext=1\r\n" % len(body) + body + b"\r\n0\r\nX: 1\r\n\r\n",
+        b"HTTP/1.0 200 OK\r\nConnection: close\r\n\r\n" + body,
+        b'HTTP/1.1 403 Forbidden\r\nContent-Length: 30\r\n\r\n{"message":"access forbidden"}',
+    ]
+    for i, raw in enumerate(responses):
+        put("lapi_http", bytes([i * 37 % 256]) + raw)
+    for t in ("line", "filter", "netlink_reply", "uci", "lapi_json", "lapi_http"):
         print(t, len(os.listdir(os.path.join(CORPUS, t))))
 
 
