@@ -103,6 +103,19 @@ fn cscli_decisions_reach_the_kernel_sets_and_leave_when_deleted() {
     assert!(lapi
         .cscli(&["decisions", "list", "-o", "json"])
         .contains("203.0.113.8/30"));
+    // fw4 restarted (the table re-created, empty): LAPI's bans come back, the locally unbanned
+    // one not.
+    load(&fw4_ruleset("wan0", true));
+    let back = wait_for(3 * SEC, || {
+        banned("logjail_v4", "203.0.113.8") && banned("logjail_v4", "203.0.113.11")
+    });
+    assert!(
+        back.is_some(),
+        "{:?}\n{}",
+        elements("fw4", "logjail_v4"),
+        lj.log()
+    );
+    assert!(!banned("logjail_v4", "203.0.113.9"));
     assert!(!lj.log().contains(&key), "the API key must never be logged");
     assert!(lj.has_logged("its mode is 0644: chmod 600"), "{}", lj.log());
 }

@@ -221,7 +221,13 @@ pub fn run(
         }
         if ready_fw {
             match fw.events().map(|e| e.poll_events()) {
-                Some(Ok(c)) if c.reinstall => engine.reinstall(now, &mut actions),
+                Some(Ok(c)) if c.reinstall => {
+                    engine.reinstall(now, &mut actions);
+                    apply(&mut actions, fw, engine, None);
+                    while engine.lapi_drain(super::lapi_client::DRAIN_BATCH, now, &mut actions) > 0 {
+                        apply(&mut actions, fw, engine, None);
+                    }
+                }
                 Some(Ok(c)) if c.retry && engine.has_refused() => {
                     retried_ms = now.mono_ms;
                     engine.retry(now, &mut actions);

@@ -201,6 +201,7 @@ fn kernel_only(daemon: &Engine, fw: &mut dyn Firewall, now: Now) -> Vec<HeldInfo
         .into_iter()
         .map(|b| b.host)
         .chain(daemon.jails.iter().flat_map(|j| j.bans().map(|d| d.host)))
+        .chain(daemon.lapi_bans(now).map(|(h, _)| h))
         .collect();
     // Sorted: with LAPI's bans both lists can hold tens of thousands.
     known.sort_unstable();

@@ -4,19 +4,22 @@ use super::JAIL;
 use crate::addr::{self, Cidr, Host};
 use crate::clock::Now;
 use crate::engine::Engine;
-use crate::firewall::Ban;
 
 impl Engine {
-    /// LAPI's bans as the backend should see them at `now` (a reinstall after the firewall
-    /// lost its sets).
-    pub fn lapi_active(&self, now: Now) -> Vec<Ban> {
+    /// The firewall lost its sets: every LAPI ban still running is to be installed again
+    /// ([`Engine::lapi_drain`]).
+    pub fn lapi_reinstall(&mut self, now: Now) {
         let wall = self.clock.trusted_wall(now);
-        self.lapi
-            .iter()
-            .flat_map(|t| t.entries.iter())
-            .filter(|e| i64::from(e.until) > wall)
-            .map(|e| Ban::new(JAIL, e.host, u32::try_from(i64::from(e.until) - wall).ok()))
-            .collect()
+        let Some(t) = self.lapi.as_mut() else { return };
+        t.expire(wall);
+        t.releases.clear();
+        for e in t.entries.iter_mut() {
+            e.state = super::INSTALL;
+        }
+        t.pending = !t.entries.is_empty();
+        if t.pending {
+            log::info!("{JAIL}: re-installing LAPI's {} bans", t.entries.len());
+        }
     }
 
     /// Seconds LAPI's ban of each held host has left at `now`.

@@ -379,9 +379,9 @@ impl Engine {
         out.push(Action::Block { ban });
     }
 
-    /// Every active ban (recidive's first, then each jail's not held by recidive, then
-    /// LAPI's) as the
-    /// backend should see it at `now`.
+    /// Every active ban (recidive's first, then each jail's not held by recidive) as the
+    /// backend should see it at `now`. LAPI's are not in it (tens of thousands: see
+    /// [`Engine::lapi_bans`] and [`Engine::lapi_drain`]).
     pub fn active(&self, now: Now) -> Vec<Ban> {
         let held = |h| self.recidive.as_ref().is_some_and(|r| r.holds(h));
         let rec = self
@@ -394,15 +394,12 @@ impl Engine {
                 .filter(move |d| !held(d.host))
                 .map(move |d| self.ban_view(&j.name, d, now))
         });
-        let lapi = self.lapi_active(now);
-        rec.chain(jails)
-            .filter(|b| b.left != Some(0))
-            .chain(lapi)
-            .collect()
+        rec.chain(jails).filter(|b| b.left != Some(0)).collect()
     }
 
     /// The firewall lost its elements (fw4 restart): every active ban again (refused ones
-    /// included: a re-created set may take them).
+    /// included: a re-created set may take them). LAPI's are marked to be installed again and
+    /// come out of [`Engine::lapi_drain`] in batches.
     pub fn reinstall(&mut self, now: Now, out: &mut Vec<Action>) {
         self.refused.clear();
         let bans = self.active(now);
@@ -410,5 +407,6 @@ impl Engine {
             log::info!("re-installing {} active bans", bans.len());
         }
         out.extend(bans.into_iter().map(|ban| Action::Block { ban }));
+        self.lapi_reinstall(now);
     }
 }
