@@ -192,6 +192,7 @@ impl Engine {
             bans: Vec::with_capacity(if startup { capacity } else { 0 }),
             wall: self.clock.trusted_wall(now),
             capacity,
+            startup,
             ..Staged::default()
         }
     }

@@ -22,14 +22,17 @@ fn hosts(d: &Decision, push: &mut dyn FnMut(Host)) -> bool {
 }
 
 /// One response's decisions, collected while its body streams in and handed to
-/// [`Engine::lapi`](crate::engine::Engine::lapi) only when the whole body was good. Bounded by the table's capacity.
+/// [`Engine::lapi`](crate::engine::Engine::lapi) only when the whole body was good. Bounded by
+/// the table's capacity.
 #[derive(Debug, Default)]
 pub struct Staged {
     pub(super) bans: Vec<Entry>,
     pub(super) deleted: Vec<Host>,
     pub(super) wall: i64,
     pub(super) capacity: usize,
-    /// Decisions left out: v4 ranges wider than /24, or over the capacity.
+    /// An answer to `startup=true`: its deletions mean nothing (what it does not list goes).
+    pub(super) startup: bool,
+    /// Decisions left out: v4 ranges wider than /24, or bans over the capacity.
     pub wide: usize,
     pub over: usize,
 }
@@ -43,17 +46,23 @@ impl Staged {
         self.len() == 0
     }
 
-    /// Adds one decision of the stream.
+    /// Adds one decision of the stream. Deletions over the capacity are dropped (they can
+    /// only concern hosts that a full table never took).
     pub fn push(&mut self, d: &Decision) {
+        if d.deleted && self.startup {
+            return;
+        }
         let (cap, until) = (
             self.capacity,
             u32::try_from(self.wall.saturating_add(i64::from(d.seconds))).unwrap_or(u32::MAX),
         );
         let (bans, deleted, over) = (&mut self.bans, &mut self.deleted, &mut self.over);
         let ok = hosts(d, &mut |host| {
-            if d.deleted && deleted.len() < cap {
-                deleted.push(host);
-            } else if !d.deleted && bans.len() < cap {
+            if d.deleted {
+                if deleted.len() < cap {
+                    deleted.push(host);
+                }
+            } else if bans.len() < cap {
                 bans.push(Entry {
                     host,
                     until,
