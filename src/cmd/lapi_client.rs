@@ -139,9 +139,8 @@ impl LapiClient {
     }
 
     fn start(&mut self, engine: &Engine, now: Now) {
-        let (req, job, max) = if let Some(job) = self.reporter_job(now) {
-            job
-        } else if now.mono_ms >= self.next_poll_ms {
+        // A due poll goes first: a flood of local bans to report never delays LAPI's.
+        let (req, job, max) = if now.mono_ms >= self.next_poll_ms {
             let startup = !self.synced;
             let path = format!(
                 "/v1/decisions/stream?startup={startup}{}",
@@ -160,6 +159,8 @@ impl LapiClient {
             };
             let max = (self.cfg.max_decisions as u64 + 1024) * BODY_PER_DECISION;
             (req, job, max)
+        } else if let Some(job) = self.reporter_job(now) {
+            job
         } else {
             return;
         };
