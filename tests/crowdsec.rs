@@ -206,6 +206,13 @@ fn lapi_stopped_and_started_again() {
     load(&fw4_ruleset("wan0", true));
     let mut lapi = Lapi::start("restart");
     let key = lapi.bouncer("router");
+    // A wrong key first: LAPI's 403, said in words.
+    let wrong = Logjail::start("wrong-key", "", &Lapi::section("not-the-key", ""));
+    let said = wait_for(3 * SEC, || {
+        wrong.has_logged("LAPI refused the api_key (HTTP 403)")
+    });
+    assert!(said.is_some(), "{}", wrong.log());
+    wrong.stop();
     let mut lj = Logjail::start("restart", "", &Lapi::section(&key, ""));
     lapi.cscli(&["decisions", "add", "--ip", "192.0.2.20", "--duration", "5m"]);
     assert!(

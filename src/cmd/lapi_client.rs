@@ -271,16 +271,23 @@ impl LapiClient {
         let done = match job {
             Job::Poll {
                 decisions, staged, ..
-            } => conn.advance(now.mono_ms, &mut |b| {
+            } => conn.advance(now.mono_ms, &mut |status, b| {
+                // An error page is not a decisions stream: its status says what went wrong.
+                if status != 200 {
+                    return Ok(());
+                }
                 decisions
                     .feed(b, &mut |d| staged.push(&d))
                     .map_err(|e| e.to_string())
             }),
-            Job::Login { body } => conn.advance(now.mono_ms, &mut |b| {
+            Job::Login { body } => conn.advance(now.mono_ms, &mut |_, b| {
+                if body.len() + b.len() > SMALL_BODY as usize {
+                    return Err("the login answer is too large".into());
+                }
                 body.extend_from_slice(b);
                 Ok(())
             }),
-            Job::Alerts { .. } => conn.advance(now.mono_ms, &mut |_| Ok(())),
+            Job::Alerts { .. } => conn.advance(now.mono_ms, &mut |_, _| Ok(())),
         };
         let head = match done {
             Done::Pending => return,

@@ -20,6 +20,9 @@ pub const READ_BUF: usize = 16 * 1024;
 /// Most `recv` calls per loop turn.
 pub const READS_PER_TURN: usize = 32;
 
+/// Where body bytes go, with the response's status; an `Err` ends the exchange.
+pub type BodySink<'a> = dyn FnMut(u16, &[u8]) -> Result<(), String> + 'a;
+
 /// How an exchange ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Done {
@@ -84,8 +87,9 @@ impl Conn {
         self.deadline_ms
     }
 
-    /// Moves the exchange on; body bytes go to `body` (which may refuse them with an error).
-    pub fn advance(&mut self, now_ms: u64, body: &mut dyn FnMut(&[u8]) -> Result<(), String>) -> Done {
+    /// Moves the exchange on; body bytes go to `body` with the response's status (it may
+    /// refuse them with an error).
+    pub fn advance(&mut self, now_ms: u64, body: &mut BodySink<'_>) -> Done {
         if now_ms >= self.deadline_ms {
             return Done::Failed("no complete answer in time".into());
         }
@@ -120,7 +124,7 @@ impl Conn {
                 match self.resp.next(&mut input) {
                     Ok(Some(Part::Head(h))) => self.head = Some(h),
                     Ok(Some(Part::Body(b))) => {
-                        if let Err(e) = body(b) {
+                        if let Err(e) = body(self.head.map_or(0, |h| h.status), b) {
                             return Done::Failed(e);
                         }
                     }
