@@ -72,11 +72,18 @@ fn config_text(dir: &std::path::Path) -> String {
 }
 
 impl Lapi {
-    /// A fresh LAPI (empty database) in the current namespace, answering.
+    /// A fresh LAPI (empty database) in the current namespace on 127.0.0.1:8080, answering.
     pub fn start(tag: &str) -> Lapi {
+        Lapi::start_on(tag, "127.0.0.1")
+    }
+
+    /// The same, listening on `addr`:8080 (`0.0.0.0` for every interface).
+    pub fn start_on(tag: &str, addr: &str) -> Lapi {
         let dir = scratch(&format!("lapi-{tag}"));
         let config = dir.join("config.yaml");
-        std::fs::write(&config, config_text(&dir)).expect("write LAPI config");
+        let text =
+            config_text(&dir).replace("listen_uri: 127.0.0.1:8080", &format!("listen_uri: {addr}:8080"));
+        std::fs::write(&config, text).expect("write LAPI config");
         let _ = Command::new("ip").args(["link", "set", "lo", "up"]).status();
         let mut me = Lapi {
             child: None,
@@ -171,8 +178,13 @@ impl Lapi {
 
     /// The `config crowdsec` section for a bouncer with `key` (and `extra` lines).
     pub fn section(key: &str, extra: &str) -> String {
+        Lapi::section_for(URL, key, extra)
+    }
+
+    /// The same for LAPI at `url`.
+    pub fn section_for(url: &str, key: &str, extra: &str) -> String {
         format!(
-            "\nconfig crowdsec 'lapi'\n\toption lapi_url '{URL}'\n\toption api_key '{key}'\n\toption poll_interval '1s'\n{extra}\n"
+            "\nconfig crowdsec 'lapi'\n\toption lapi_url '{url}'\n\toption api_key '{key}'\n\toption poll_interval '1s'\n{extra}\n"
         )
     }
 }
