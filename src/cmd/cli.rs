@@ -75,6 +75,12 @@ pub struct TestArgs {
     /// list the built-in filters and exit
     #[argh(switch)]
     pub list: bool,
+    /// the filter's mode: normal (default), ddos or aggressive, as a jail's `option mode`
+    #[argh(option)]
+    pub mode: Option<String>,
+    /// a program name added to the filter's own, as a jail's `list program` (repeatable)
+    #[argh(option)]
+    pub program: Vec<String>,
     /// built-in filter name or filter file path, then a log file or `-` for stdin
     #[argh(positional, greedy)]
     pub args: Vec<String>,

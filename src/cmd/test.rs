@@ -44,17 +44,31 @@ pub fn run(args: &TestArgs) -> i32 {
         print_matched: args.print_matched,
     };
     let mut positional = Vec::new();
-    for a in &args.args {
+    let mut mode = args.mode.clone();
+    let mut programs = args.program.clone();
+    let mut rest = args.args.iter();
+    while let Some(a) = rest.next() {
         match a.as_str() {
             "--json" => opts.json = true,
             "--print-missed" => opts.print_missed = true,
             "--print-matched" => opts.print_matched = true,
+            "--mode" | "--program" => {
+                let Some(value) = rest.next() else {
+                    eprintln!("logjail test: {a} needs a value");
+                    return 1;
+                };
+                if a == "--mode" {
+                    mode = Some(value.clone());
+                } else {
+                    programs.push(value.clone());
+                }
+            }
             _ => positional.push(a.as_str()),
         }
     }
     let [filter_name, input] = positional.as_slice() else {
         eprintln!(
-            "usage: logjail test [-c CONFIG] [--json] [--print-missed] [--print-matched] FILTER[,FILTER...]|all LOGFILE|-"
+            "usage: logjail test [-c CONFIG] [--json] [--print-missed] [--print-matched] [--mode MODE] [--program NAME]... FILTER[,FILTER...]|all LOGFILE|-"
         );
         eprintln!("       logjail test --list");
         return 1;
@@ -64,9 +78,34 @@ pub fn run(args: &TestArgs) -> i32 {
     } else {
         filter_name.split(',').filter(|n| !n.is_empty()).collect()
     };
+    let mut options = filter::Options {
+        programs,
+        ..filter::Options::default()
+    };
+    if let Some(m) = mode {
+        match m.parse() {
+            Ok(m) => options.mode = m,
+            Err(e) => {
+                eprintln!("logjail test: --mode: {e}");
+                return 1;
+            }
+        }
+    }
+    let several = names.len() > 1;
     let mut filters = Vec::with_capacity(names.len());
     for name in names {
-        match filter::load(name, &dir) {
+        // With several filters, one without the mode asked for runs in `normal`.
+        let loaded = match filter::load_with(name, &dir, &options) {
+            Err(filter::FilterError::Mode { .. }) if several => {
+                let normal = filter::Options {
+                    mode: filter::Mode::Normal,
+                    programs: options.programs.clone(),
+                };
+                filter::load_with(name, &dir, &normal)
+            }
+            other => other,
+        };
+        match loaded {
             Ok(f) => filters.push(f),
             Err(e) => {
                 eprintln!("logjail test: {e}");

@@ -55,17 +55,30 @@ use time::EventClock;
 /// Why the engine could not be built.
 #[derive(Debug)]
 pub enum SetupError {
+    /// A jail's filter could not be loaded; `line` is where the configuration file says what
+    /// the error is about ([`crate::config::JailConfig::line_of`]).
     Filter {
         jail: String,
+        line: usize,
         error: filter::FilterError,
     },
     NoJails,
 }
 
+impl SetupError {
+    /// The error as `FILE:LINE: jail '…': …` for the configuration file `file`.
+    pub fn at(&self, file: &str) -> String {
+        match self {
+            SetupError::Filter { line, .. } if *line > 0 => format!("{file}:{line}: {self}"),
+            _ => format!("{file}: {self}"),
+        }
+    }
+}
+
 impl fmt::Display for SetupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SetupError::Filter { jail, error } => write!(f, "jail '{jail}': {error}"),
+            SetupError::Filter { jail, error, .. } => write!(f, "jail '{jail}': {error}"),
             SetupError::NoJails => f.write_str("no enabled jail in the configuration"),
         }
     }
@@ -138,33 +151,42 @@ pub fn loopback() -> [Cidr; 2] {
 
 impl Engine {
     /// Builds filters and jails from `config`, reading filters with the default loader
-    /// ([`filter::load`]: built-in, or a file in `filter_dir`). See [`Engine::with_loader`].
+    /// ([`filter::load_with`]: built-in, or a file in `filter_dir`, in the jail's mode and with
+    /// its extra program names). See [`Engine::with_loader`].
     pub fn new(config: &Config, own: &[Cidr], seed: u64) -> Result<Engine, SetupError> {
         let dir = config.main.filter_dir.clone();
-        Engine::with_loader(config, own, seed, &mut |name| filter::load(name, &dir))
+        Engine::with_loader(config, own, seed, &mut |name, options| {
+            filter::load_with(name, &dir, options)
+        })
     }
 
-    /// Builds filters and jails from `config`; `load` turns a jail's filter name into a
-    /// [`Filter`] (the shell's file access, or a test's table). `own` are the router's own
-    /// addresses (used for jails with `ignoreself`), `seed` keys the jail tables' hashes.
+    /// Builds filters and jails from `config`; `load` turns a jail's filter name and options
+    /// (mode, extra programs) into a [`Filter`] (the shell's file access, or a test's table).
+    /// Jails share a filter only when name, mode and programs are the same. `own` are the
+    /// router's own addresses (used for jails with `ignoreself`), `seed` keys the jail tables'
+    /// hashes.
     pub fn with_loader(
         config: &Config,
         own: &[Cidr],
         seed: u64,
-        load: &mut dyn FnMut(&str) -> Result<Filter, filter::FilterError>,
+        load: &mut dyn FnMut(&str, &filter::Options) -> Result<Filter, filter::FilterError>,
     ) -> Result<Engine, SetupError> {
+        let mut loaded: Vec<(String, filter::Options)> = Vec::new();
         let mut filters: Vec<Filter> = Vec::new();
         let mut jails_of: Vec<Vec<usize>> = Vec::new();
         let mut jails = Vec::new();
         let mut ignoreself = Vec::new();
         for (n, jc) in config.jails.iter().filter(|j| j.enabled).enumerate() {
-            let fi = match filters.iter().position(|f| f.name() == jc.filter) {
+            let key = (jc.filter.clone(), jc.filter_options());
+            let fi = match loaded.iter().position(|k| *k == key) {
                 Some(i) => i,
                 None => {
-                    let f = load(&jc.filter).map_err(|error| SetupError::Filter {
+                    let f = load(&jc.filter, &key.1).map_err(|error| SetupError::Filter {
                         jail: jc.name.clone(),
+                        line: jc.line_of(&error),
                         error,
                     })?;
+                    loaded.push(key);
                     filters.push(f);
                     jails_of.push(Vec::new());
                     filters.len() - 1

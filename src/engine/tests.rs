@@ -142,6 +142,35 @@ fn no_enabled_jail_is_an_error() {
 }
 
 #[test]
+fn jails_load_their_filter_in_their_mode_and_share_only_equal_ones() {
+    use crate::filter::Mode;
+    let mut c = config();
+    c.jails[0].mode = Mode::Ddos;
+    c.jails[0].lines.mode = 7;
+    let e = Engine::new(&c, &[], 1).err().map(|e| e.at("cfg")).unwrap_or_default();
+    assert_eq!(
+        e,
+        "cfg:7: jail 'dropbear': filter `dropbear` has no mode `ddos` (its modes: normal, aggressive)"
+    );
+    // Two dropbear jails, one aggressive with an extra program name: two filters.
+    let mut c = config();
+    c.jails.retain(|j| j.enabled);
+    let mut other = c.jails[0].clone();
+    other.name = "wan".into();
+    other.mode = Mode::Aggressive;
+    other.programs = vec!["dropbear-wan".into()];
+    c.jails.push(other.clone());
+    let mut same = c.jails[0].clone();
+    same.name = "lan".into();
+    c.jails.push(same);
+    let e = Engine::new(&c, &[], 1).expect("engine");
+    assert_eq!(e.filters.len(), 2);
+    assert_eq!(e.jails_of, vec![vec![0, 2], vec![1]]);
+    assert_eq!(e.filters[1].mode(), Mode::Aggressive);
+    assert!(e.filters[1].applies_to(b"dropbear-wan") && !e.filters[0].applies_to(b"dropbear-wan"));
+}
+
+#[test]
 fn loopback_is_never_banned_even_without_ignoreself() {
     let mut c = config();
     c.jails[0].ignoreself = false;
