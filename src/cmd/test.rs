@@ -11,6 +11,9 @@
 //! IPv6 under their /64. The offender table has a fixed capacity ([`HOSTS`]); once it is full,
 //! matches of further offenders are added up under `other`.
 //!
+//! Hosts are counted per attempt, as a jail counts them: the lines a filter marks as one
+//! attempt's (`failregex[companion=SECS]`, see [`crate::jail::attempt`]) count once.
+//!
 //! `--json` prints exactly one object, `{"lines":N,"matched":N,"ignored":N,"hosts":{"ADDR":N}}`,
 //! with `"other":N` among the hosts only when the table overflowed. With `--json` the
 //! `--print-*` lines go to standard error, so standard output stays one object.
@@ -19,6 +22,7 @@ use crate::addr::Host;
 use crate::cmd::cli::TestArgs;
 use crate::filter::dispatch::Dispatch;
 use crate::filter::{self, Filter, Outcome};
+use crate::jail::attempt::{Attempt, Pending, Role};
 use crate::source::lines::Lines;
 use heapless::index_map::FnvIndexMap;
 use std::fmt::Write as _;
@@ -194,7 +198,8 @@ pub struct Report {
     pub lines: u64,
     pub matched: u64,
     pub ignored: u64,
-    pub hosts: Box<FnvIndexMap<Host, u64, HOSTS>>,
+    /// Attempts per host, and the attempt its last companion line announced.
+    pub hosts: Box<FnvIndexMap<Host, (u64, Pending), HOSTS>>,
     /// Matches of offenders that found the table full.
     pub other: u64,
 }
@@ -210,17 +215,25 @@ impl Report {
         }
     }
 
-    fn count(&mut self, host: Host) {
-        if let Some(n) = self.hosts.get_mut(&host) {
-            *n += 1;
-        } else if self.hosts.insert(host, 1).is_err() {
+    /// Counts a line of `host` at `time` as a jail does: a further line of an attempt counted
+    /// already ([`crate::jail::attempt`]) is not counted again.
+    fn count(&mut self, host: Host, role: Role, time: i64) {
+        if let Some((n, pending)) = self.hosts.get_mut(&host) {
+            if pending.judge(role, time) == Attempt::New {
+                *n += 1;
+            }
+            return;
+        }
+        let mut pending = Pending::default();
+        pending.judge(role, time);
+        if self.hosts.insert(host, (1, pending)).is_err() {
             self.other += 1;
         }
     }
 
     /// Hosts by address.
     fn sorted(&self) -> Vec<(Host, u64)> {
-        let mut v: Vec<_> = self.hosts.iter().map(|(h, n)| (*h, *n)).collect();
+        let mut v: Vec<_> = self.hosts.iter().map(|(h, (n, _))| (*h, *n)).collect();
         v.sort();
         v
     }
@@ -295,7 +308,7 @@ pub fn scan(
     let mut one = |raw: &[u8], report: &mut Report| -> io::Result<()> {
         report.lines += 1;
         let line = crate::line::parse(raw, now);
-        let mut first: Option<Outcome> = None;
+        let mut first: Option<(Outcome, usize)> = None;
         for fi in dispatch.filters(line.program) {
             let filter = &filters[fi];
             let outcome = filter.check(line.message);
@@ -316,14 +329,15 @@ pub fn scan(
                 }
                 Outcome::NoMatch => continue,
             }
-            first.get_or_insert(outcome);
+            first.get_or_insert((outcome, fi));
         }
         match first {
-            Some(Outcome::Match(m)) => {
+            Some((Outcome::Match(m), fi)) => {
                 report.matched += 1;
-                report.count(Host::new(m.addr, V6_PREFIX));
+                let role = filters[fi].role(m.rule);
+                report.count(Host::new(m.addr, V6_PREFIX), role, line.time.unwrap_or(now));
             }
-            Some(Outcome::Ignored) => report.ignored += 1,
+            Some((Outcome::Ignored, _)) => report.ignored += 1,
             _ if args.print_missed => {
                 writeln!(trace, "MISS | {}", crate::bytes::Shown(raw))?;
             }

@@ -279,12 +279,13 @@ impl Engine {
                 continue;
             };
             self.counters.matched += 1;
+            let role = self.filters[fi].role(m.rule);
             for k in 0..self.jails_of[fi].len() {
                 let ji = self.jails_of[fi][k];
                 let verdict = if recount {
-                    self.jails[ji].recount(m.addr, at)
+                    self.jails[ji].recount_as(m.addr, at, role)
                 } else {
-                    self.jails[ji].failure(m.addr, at)
+                    self.jails[ji].failure_as(m.addr, at, role)
                 };
                 match verdict {
                     Verdict::Ban(d) => {
@@ -300,6 +301,9 @@ impl Engine {
                     }
                     Verdict::Ignored => {
                         log::debug!("{}: {} is on the ignore list", self.jails[ji].name, m.addr)
+                    }
+                    Verdict::SameAttempt => {
+                        log::debug!("{}: {} same attempt", self.jails[ji].name, m.addr)
                     }
                     Verdict::AlreadyBanned => {}
                 }

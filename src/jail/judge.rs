@@ -16,6 +16,7 @@
 //! * **Bounded.** All three tables are [`Table`]s of fixed capacity; when full they evict the
 //!   least recently seen host and count it in [`Stats`].
 
+use super::attempt::{Attempt, Pending, Role};
 use super::capacity::MAX_MAXRETRY;
 use super::table::Table;
 use crate::addr::{Cidr, Host};
@@ -91,6 +92,8 @@ pub enum Verdict {
     Counted { failures: u32 },
     /// The host is banned already (lines from connections still open).
     AlreadyBanned,
+    /// A further line of an attempt already counted (see [`super::attempt`]).
+    SameAttempt,
     /// Ban now.
     Ban(Decision),
 }
@@ -112,6 +115,18 @@ struct Failures {
     times: [i64; MAX_MAXRETRY as usize],
     len: u8,
     head: u8,
+    /// The attempt its last companion line announced.
+    pending: Pending,
+}
+
+/// What [`Jail::count`] did.
+enum Count {
+    /// A further line of the attempt counted last.
+    Same,
+    /// Counted; failures inside the window.
+    Inside(u32),
+    /// Counted, and `maxretry` is reached (the record is dropped).
+    Full,
 }
 
 /// A repeat offender's record, as saved and restored.
@@ -174,18 +189,31 @@ impl Jail {
 
     /// A failure from `ip` at `now`.
     pub fn failure(&mut self, ip: IpAddr, now: i64) -> Verdict {
+        self.failure_as(ip, now, Role::Main)
+    }
+
+    /// A failure line from `ip` at `now` in its `role` among the lines of one attempt: a line
+    /// of an attempt already counted is [`Verdict::SameAttempt`] (see [`super::attempt`]).
+    pub fn failure_as(&mut self, ip: IpAddr, now: i64, role: Role) -> Verdict {
         let host = self.host(ip);
         if self.ignore.iter().any(|c| c.contains(ip) || c.overlaps(&host)) {
             self.stats.ignored_total += 1;
             return Verdict::Ignored;
         }
-        self.stats.failed_total += 1;
         if self.bans.contains(&host) {
+            self.stats.failed_total += 1;
             return Verdict::AlreadyBanned;
         }
-        match self.count(host, now) {
-            Some(inside) => Verdict::Counted { failures: inside },
-            None => Verdict::Ban(self.ban(host, now, None)),
+        match self.count(host, now, role) {
+            Count::Same => Verdict::SameAttempt,
+            Count::Inside(inside) => {
+                self.stats.failed_total += 1;
+                Verdict::Counted { failures: inside }
+            }
+            Count::Full => {
+                self.stats.failed_total += 1;
+                Verdict::Ban(self.ban(host, now, None))
+            }
         }
     }
 
@@ -194,6 +222,11 @@ impl Jail {
     /// [`Jail::failure`], but never a ban. Where it completes a window, the previous run banned
     /// then and its count started over; so does this one. Not in the [`Stats`].
     pub fn recount(&mut self, ip: IpAddr, now: i64) -> Verdict {
+        self.recount_as(ip, now, Role::Main)
+    }
+
+    /// [`Jail::recount`] of a line in its `role` among the lines of one attempt.
+    pub fn recount_as(&mut self, ip: IpAddr, now: i64, role: Role) -> Verdict {
         let host = self.host(ip);
         if self.ignore.iter().any(|c| c.contains(ip) || c.overlaps(&host)) {
             return Verdict::Ignored;
@@ -201,14 +234,17 @@ impl Jail {
         if self.bans.contains(&host) {
             return Verdict::AlreadyBanned;
         }
-        Verdict::Counted {
-            failures: self.count(host, now).unwrap_or(0),
+        match self.count(host, now, role) {
+            Count::Same => Verdict::SameAttempt,
+            Count::Inside(failures) => Verdict::Counted { failures },
+            Count::Full => Verdict::Counted { failures: 0 },
         }
     }
 
-    /// Pushes a failure of `host` at `now`: the failures inside the window, or `None` when
+    /// Pushes a failure line of `host` at `now` in `role`: nothing when it is a further line of
+    /// the attempt counted last, else the failures inside the window, or [`Count::Full`] when
     /// they reach `maxretry` (the record is then dropped).
-    fn count(&mut self, host: Host, now: i64) -> Option<u32> {
+    fn count(&mut self, host: Host, now: i64, role: Role) -> Count {
         let max = self.params.maxretry as usize;
         let window_start = now - i64::from(self.params.findtime);
         let f = match self.failures.get_mut(&host) {
@@ -218,16 +254,20 @@ impl Jail {
                     times: [0; MAX_MAXRETRY as usize],
                     len: 0,
                     head: 0,
+                    pending: Pending::default(),
                 };
                 if self.failures.insert(host, fresh).is_some() {
                     self.stats.evicted_failures += 1;
                 }
                 match self.failures.get_mut(&host) {
                     Some(f) => f,
-                    None => return Some(0),
+                    None => return Count::Inside(0),
                 }
             }
         };
+        if f.pending.judge(role, now) == Attempt::Same {
+            return Count::Same;
+        }
         // Push `now`, dropping the oldest when the ring is full.
         let len = f.len as usize;
         if len < max {
@@ -241,10 +281,10 @@ impl Jail {
             .filter(|&i| f.times[(f.head as usize + i) % max] > window_start)
             .count();
         if inside < max {
-            return Some(inside as u32);
+            return Count::Inside(inside as u32);
         }
         self.failures.remove(&host);
-        None
+        Count::Full
     }
 
     /// Bans `host` from `now`: for `duration` when given (a manual ban), else by the jail's

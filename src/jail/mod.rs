@@ -17,6 +17,7 @@ pub mod capacity {
     pub const MAX_MAXRETRY: u32 = 32;
 }
 
+pub mod attempt;
 mod judge;
 pub mod recidive;
 pub mod table;
