@@ -1,19 +1,23 @@
-//! Real daemons, real clients: Debian's OpenSSH sshd (with PAM) and dropbear run in a network
-//! namespace of their own, logging to files; OpenSSH's ssh (through sshpass) and dropbear's
-//! dbclient fail logins from other addresses of that namespace in every way they can; the
-//! real `logjail test` binary reads the logs. Each source address is one scenario, so the
-//! per-host counts show that every failed attempt counts once, that PAM's line and the
-//! `Failed` line of one attempt are not both counted, and that key trials and successes count
-//! nothing.
+//! Real daemons, real clients: Debian's OpenSSH sshd (with PAM) and dropbear run in network and
+//! mount namespaces of their own; sshd and its PAM modules log to syslog, received by
+//! busybox's syslogd on a private `/dev/log` and written to a file, as on a router (dropbear
+//! logs its stderr to a file). OpenSSH's ssh (through sshpass) and dropbear's dbclient fail
+//! logins from other addresses of that namespace in every way they can; the real `logjail
+//! test` binary reads the logs, and a real `logjail run` with `maxretry 5` is fed the syslog.
+//! Each source address is one scenario, so the per-host counts show that every failed attempt
+//! counts once — PAM's `pam_unix` line and the `Failed password` line of one attempt count
+//! once together (src/jail/attempt.rs) — and that key trials and successes count nothing.
 //!
-//! Needs root (for `unshare -n`, and for sshd's privilege separation: a user namespace refuses
-//! its `setgroups`) and the packages openssh-server, openssh-client, sshpass and dropbear-bin:
-//! `cargo test --test real_daemons -- --ignored`.
+//! Needs root (for `unshare -mn`, and for sshd's privilege separation: a user namespace refuses
+//! its `setgroups`) and the packages openssh-server, openssh-client, sshpass, dropbear-bin and
+//! busybox (installed by `.ci/run`); fails when any is missing.
+
+mod support;
 
 use std::path::Path;
 use std::process::Command;
 
-const IGNORE: &str = "needs root, openssh-server, sshpass and dropbear-bin";
+const NEEDS: &str = "needs root, openssh-server, openssh-client, sshpass, dropbear-bin and busybox";
 
 /// sshd's configuration: password, keyboard-interactive through PAM and publickey, logging at
 /// the default level to the file given with -E.
@@ -32,14 +36,29 @@ LogLevel INFO
 MaxAuthTries 6
 ";
 
-/// Runs inside the namespace: addresses on lo, both servers, then one scenario per client
+/// Runs inside the namespaces: a private /dev with busybox syslogd on its /dev/log (the
+/// container's /dev is left alone), addresses on lo, both servers, then one scenario per client
 /// address.
 const SCENARIO: &str = r#"set -u
 cd "$DIR"
+mount --make-rprivate /
+mkdir -p "$DIR/olddev"
+mount --rbind /dev "$DIR/olddev"
+mount -t tmpfs tmpfs /dev
+for n in null zero full random urandom tty console; do
+  [ -e "$DIR/olddev/$n" ] || continue
+  touch /dev/$n; mount --bind "$DIR/olddev/$n" /dev/$n
+done
+mkdir /dev/pts /dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
+ln -s pts/ptmx /dev/ptmx
+ln -s /proc/self/fd /dev/fd
+busybox syslogd -n -O "$DIR/sshd.log" & SYSLOG=$!
 ip link set lo up
-for a in 1 2 3 4 5 6 7 8; do ip addr add 192.0.2.$a/32 dev lo; done
+for a in 1 2 3 4 5 6 7 8 9; do ip addr add 192.0.2.$a/32 dev lo; done
 mkdir -p /run/sshd
-/usr/sbin/sshd -D -f "$DIR/sshd_config" -E "$DIR/sshd.log" & SSHD=$!
+for i in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done
+/usr/sbin/sshd -D -f "$DIR/sshd_config" & SSHD=$!
 dropbear -F -E -p 192.0.2.1:2223 -r "$DIR/dbkey" -T 3 2> "$DIR/dropbear.log" & DB=$!
 for i in $(seq 50); do
   grep -q 'Server listening' "$DIR/sshd.log" 2>/dev/null && grep -q 'Not backgrounding' "$DIR/dropbear.log" && break
@@ -60,8 +79,12 @@ ssh $O -b 192.0.2.6 -o BatchMode=yes -o PreferredAuthentications=publickey -o Id
 DROPBEAR_PASSWORD=wrong dbclient -y -y -b 192.0.2.7 -p 2223 root@192.0.2.1 true
 # .8: dropbear, a user that does not exist
 DROPBEAR_PASSWORD=wrong dbclient -y -y -b 192.0.2.8 -p 2223 nosuchuser@192.0.2.1 true
+# .9: five wrong passwords for a real user, one connection each (PAM and sshd: ten lines)
+for i in 1 2 3 4 5; do sshpass -p wrong ssh $O -b 192.0.2.9 -o PreferredAuthentications=password -o PubkeyAuthentication=no root@192.0.2.1 true; done
 sleep 0.5
 kill $SSHD $DB
+sleep 0.3
+kill $SYSLOG
 wait
 exit 0
 "#;
@@ -93,7 +116,6 @@ fn logjail_test(filter: &str, log: &Path) -> String {
 }
 
 #[test]
-#[ignore = "needs root, openssh-server, sshpass and dropbear-bin: cargo test --test real_daemons -- --ignored"]
 fn openssh_and_dropbear_failures_count_once() {
     let missing: Vec<_> = [
         "sshd",
@@ -105,11 +127,19 @@ fn openssh_and_dropbear_failures_count_once() {
         "dbclient",
         "unshare",
         "ip",
+        "busybox",
+        "mount",
     ]
     .into_iter()
     .filter(|c| !have(c) && !Path::new("/usr/sbin").join(c).exists())
     .collect();
-    assert!(missing.is_empty(), "{IGNORE}; missing: {missing:?}");
+    assert!(missing.is_empty(), "{NEEDS}; missing: {missing:?}");
+    let uid = Command::new("id").arg("-u").output().expect("id -u");
+    assert_eq!(
+        String::from_utf8_lossy(&uid.stdout).trim(),
+        "0",
+        "{NEEDS}: run as root (sshd's privilege separation)"
+    );
     let dir = std::env::temp_dir().join(format!("logjail-real-daemons-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -125,7 +155,7 @@ fn openssh_and_dropbear_failures_count_once() {
     std::fs::write(dir.join("sshd_config"), SSHD_CONFIG.replace("DIR", &d)).unwrap();
     std::fs::write(dir.join("scenario.sh"), SCENARIO).unwrap();
     let out = Command::new("unshare")
-        .args(["-n", "bash", &format!("{d}/scenario.sh")])
+        .args(["-m", "-n", "bash", &format!("{d}/scenario.sh")])
         .env("DIR", &d)
         .output()
         .expect("unshare -n");
@@ -138,16 +168,28 @@ fn openssh_and_dropbear_failures_count_once() {
         std::fs::read_to_string(&sshd_log).unwrap_or_default(),
         std::fs::read_to_string(&dropbear_log).unwrap_or_default()
     );
-    // sshd (fail2ban's counting): each "Failed password" once (.2: 3); a user that does not
-    // exist also once per connection for its "Invalid user" line (.3: 2 + 2); keyboard-
-    // interactive through PAM once per attempt, by its "PAM: Authentication failure" line
-    // (.4: 2; sshd logs "Failed keyboard-interactive/pam" at VERBOSE here); a key tried in
-    // vain (.5) and a successful login (.6) not at all.
-    assert_eq!(
-        logjail_test("sshd", &sshd_log),
-        r#"{"lines":22,"matched":9,"ignored":0,"hosts":{"192.0.2.2":3,"192.0.2.3":4,"192.0.2.4":2}}"#,
-        "{logs}"
+    // sshd (fail2ban's counting), every attempt once though PAM's pam_unix line and sshd's own
+    // line both name the host: a wrong password (.2: 3 attempts); a user that does not exist,
+    // also once per connection for its "Invalid user" line (.3: 2 + 2); keyboard-interactive
+    // through PAM, pam_unix and "error: PAM: Authentication failure" (.4: 2; sshd logs "Failed
+    // keyboard-interactive/pam" at VERBOSE here); five wrong passwords (.9: 5 attempts, 10
+    // lines). A key tried in vain (.5) and a successful login (.6) count nothing.
+    let sshd = logjail_test("sshd", &sshd_log);
+    assert!(
+        sshd.ends_with(r#""matched":26,"ignored":0,"hosts":{"192.0.2.2":3,"192.0.2.3":4,"192.0.2.4":2,"192.0.2.9":5}}"#),
+        "{sshd}\n{logs}"
     );
+    // The daemon counts the same: with maxretry 5 the five attempts of .9 ban it, with
+    // maxretry 6 they do not (each counted once, not twice).
+    let jails = "config jail 'five'\n\toption filter 'sshd'\n\toption maxretry '5'\n\toption bantime '600'\n\
+                 config jail 'six'\n\toption filter 'sshd'\n\toption maxretry '6'\n\toption bantime '600'\n";
+    let cfg = support::daemon::config(&dir, "", jails);
+    let mut daemon = support::daemon::Daemon::start(&cfg);
+    daemon.feed(&std::fs::read_to_string(&sshd_log).unwrap());
+    // .9's lines are the log's last: once "five" banned it, "six" has seen them all.
+    assert!(daemon.wait_out("ban five 192.0.2.9 600"), "{}\n{logs}", daemon.err());
+    let (_, out, _) = daemon.stop();
+    assert!(!out.contains("ban six "), "{out}\n{logs}");
     // dropbear: 3 bad passwords and the "Max auth tries reached" that ends the session (.7:
     // 4); a nonexistent user, whose only line with an address is "Max auth tries reached -
     // user 'is invalid'" on dropbear 2020.79-2024.86 (.8: 1).
@@ -158,7 +200,7 @@ fn openssh_and_dropbear_failures_count_once() {
     );
     // No other filter counts any of these lines (the logs are bare messages: every filter
     // sees them).
-    for (log, want) in [(&sshd_log, 9), (&dropbear_log, 5)] {
+    for (log, want) in [(&sshd_log, 26), (&dropbear_log, 5)] {
         let all = logjail_test("all", log);
         assert!(all.contains(&format!(r#""matched":{want},"#)), "{all}\n{logs}");
     }
