@@ -183,7 +183,8 @@ fn score_dir(dir: &Path, require_sources: bool) -> BTreeMap<String, Score> {
                 s.positives += 1;
                 match &got {
                     Some(g) if g == want && counted == Some(false) => {
-                        s.misses.push(format!("{at}: SAME ATTEMPT (want a new one) | {line}"));
+                        s.misses
+                            .push(format!("{at}: SAME ATTEMPT (want a new one) | {line}"));
                     }
                     Some(g) if g == want => s.found += 1,
                     Some(g) => {

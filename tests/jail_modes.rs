@@ -77,16 +77,22 @@ fn check_names_the_line_of_a_mode_the_filter_lacks() {
     // A good mode is shown with the effective values.
     std::fs::write(
         &cfg,
-        format!("config jail 'ssh'\n\toption filter sshd\n\toption mode 'ddos'\n\tlist program 'sshd-wan'\n"),
+        "config jail 'ssh'\n\toption filter sshd\n\toption mode 'ddos'\n\tlist program 'sshd-wan'\n",
     )
     .expect("config");
     let (code, out, err) = cli(&cfg, &["check"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("  mode                   ddos\n  program                sshd-wan\n"), "{out}");
+    assert!(
+        out.contains("  mode                   ddos\n  program                sshd-wan\n"),
+        "{out}"
+    );
     std::fs::write(&cfg, "config jail 'ssh'\n\toption mode 'loud'\n").expect("config");
     let (code, _, err) = cli(&cfg, &["check"]);
     assert_eq!(code, 1);
-    assert!(err.contains(":2: mode 'loud' in jail 'ssh': unknown mode `loud`"), "{err}");
+    assert!(
+        err.contains(":2: mode 'loud' in jail 'ssh': unknown mode `loud`"),
+        "{err}"
+    );
 }
 
 /// `logjail test ARGS`, the log on standard input: exit code and stdout.
@@ -115,9 +121,17 @@ fn test_takes_the_mode_and_program_a_jail_would() {
     let (code, out) = test_cmd(&["--json", "sshd", "-"], &log);
     assert_eq!((code, hosts(&out).as_str()), (0, "{}}\n"), "{out}");
     let (code, out) = test_cmd(&["--mode", "aggressive", "sshd", "-", "--json"], &log);
-    assert_eq!((code, hosts(&out).as_str()), (0, "{\"203.0.113.31\":1}}\n"), "{out}");
+    assert_eq!(
+        (code, hosts(&out).as_str()),
+        (0, "{\"203.0.113.31\":1}}\n"),
+        "{out}"
+    );
     let (code, out) = test_cmd(&["--json", "sshd", "-", "--program", "sshd-wan"], &log);
-    assert_eq!((code, hosts(&out).as_str()), (0, "{\"203.0.113.32\":1}}\n"), "{out}");
+    assert_eq!(
+        (code, hosts(&out).as_str()),
+        (0, "{\"203.0.113.32\":1}}\n"),
+        "{out}"
+    );
     let (code, out) = test_cmd(&["--mode", "ddos", "dropbear", "-"], &log);
     assert_eq!(code, 1);
     assert!(out.contains("filter `dropbear` has no mode `ddos`"), "{out}");
@@ -126,5 +140,9 @@ fn test_takes_the_mode_and_program_a_jail_would() {
     assert!(out.contains("unknown mode `loud`"), "{out}");
     // With several filters, those without the mode run in normal.
     let (code, out) = test_cmd(&["--json", "--mode", "aggressive", "all", "-"], &log);
-    assert_eq!((code, hosts(&out).as_str()), (0, "{\"203.0.113.31\":1}}\n"), "{out}");
+    assert_eq!(
+        (code, hosts(&out).as_str()),
+        (0, "{\"203.0.113.31\":1}}\n"),
+        "{out}"
+    );
 }

@@ -176,7 +176,9 @@ fn openssh_and_dropbear_failures_count_once() {
     // lines). A key tried in vain (.5) and a successful login (.6) count nothing.
     let sshd = logjail_test("sshd", &sshd_log);
     assert!(
-        sshd.ends_with(r#""matched":26,"ignored":0,"hosts":{"192.0.2.2":3,"192.0.2.3":4,"192.0.2.4":2,"192.0.2.9":5}}"#),
+        sshd.ends_with(
+            r#""matched":26,"ignored":0,"hosts":{"192.0.2.2":3,"192.0.2.3":4,"192.0.2.4":2,"192.0.2.9":5}}"#
+        ),
         "{sshd}\n{logs}"
     );
     // The daemon counts the same: with maxretry 5 the five attempts of .9 ban it, with
@@ -187,7 +189,11 @@ fn openssh_and_dropbear_failures_count_once() {
     let mut daemon = support::daemon::Daemon::start(&cfg);
     daemon.feed(&std::fs::read_to_string(&sshd_log).unwrap());
     // .9's lines are the log's last: once "five" banned it, "six" has seen them all.
-    assert!(daemon.wait_out("ban five 192.0.2.9 600"), "{}\n{logs}", daemon.err());
+    assert!(
+        daemon.wait_out("ban five 192.0.2.9 600"),
+        "{}\n{logs}",
+        daemon.err()
+    );
     let (_, out, _) = daemon.stop();
     assert!(!out.contains("ban six "), "{out}\n{logs}");
     // dropbear: 3 bad passwords and the "Max auth tries reached" that ends the session (.7:

@@ -29,6 +29,7 @@ mod own;
 mod refused;
 mod requests;
 mod say;
+mod setup;
 mod snapshot;
 #[cfg(test)]
 mod tests;
@@ -36,6 +37,7 @@ pub mod time;
 
 pub use refused::{Refused, MAX_REFUSED, REASON_MAX, RETRY_MS};
 pub use requests::{BanRequest, BanTime, RequestError};
+pub use setup::SetupError;
 pub use snapshot::Restored;
 
 use crate::addr::{Cidr, Host};
@@ -48,41 +50,8 @@ use crate::jail::recidive::{self, Recidive};
 use crate::jail::{Decision, Jail, Verdict};
 use crate::line;
 use crate::logging::TAG;
-use core::fmt;
 use say::{release, Lasting, Why};
 use time::EventClock;
-
-/// Why the engine could not be built.
-#[derive(Debug)]
-pub enum SetupError {
-    /// A jail's filter could not be loaded; `line` is where the configuration file says what
-    /// the error is about ([`crate::config::JailConfig::line_of`]).
-    Filter {
-        jail: String,
-        line: usize,
-        error: filter::FilterError,
-    },
-    NoJails,
-}
-
-impl SetupError {
-    /// The error as `FILE:LINE: jail '…': …` for the configuration file `file`.
-    pub fn at(&self, file: &str) -> String {
-        match self {
-            SetupError::Filter { line, .. } if *line > 0 => format!("{file}:{line}: {self}"),
-            _ => format!("{file}: {self}"),
-        }
-    }
-}
-
-impl fmt::Display for SetupError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SetupError::Filter { jail, error, .. } => write!(f, "jail '{jail}': {error}"),
-            SetupError::NoJails => f.write_str("no enabled jail in the configuration"),
-        }
-    }
-}
 
 /// What the firewall backend should do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -283,7 +252,7 @@ impl Engine {
             for k in 0..self.jails_of[fi].len() {
                 let ji = self.jails_of[fi][k];
                 let verdict = if recount {
-                    self.jails[ji].recount_as(m.addr, at, role)
+                    self.jails[ji].recount(m.addr, at, role)
                 } else {
                     self.jails[ji].failure_as(m.addr, at, role)
                 };

@@ -56,9 +56,7 @@ fn tags(list: &str, is_fail: bool) -> Result<(Modes, u16), String> {
                     .parse::<u16>()
                     .ok()
                     .filter(|s| (1..=MAX_COMPANION).contains(s))
-                    .ok_or_else(|| {
-                        format!("companion={secs}: the window is 1 to {MAX_COMPANION} seconds")
-                    })?;
+                    .ok_or_else(|| format!("companion={secs}: the window is 1 to {MAX_COMPANION} seconds"))?;
             }
             None => modes.push(item),
         }
@@ -195,13 +193,26 @@ mod tests {
             e.to_string(),
             "f:2: unknown mode `extra` (expected normal, ddos or aggressive)"
         );
-        let s = split("f", "failregex[companion=5] ^a <HOST>\nfailregex[aggressive, companion=60] ^b <HOST>\nfailregex ^c <HOST>\n").unwrap();
-        let tagged: Vec<_> = s.fail.iter().map(|p| (p.companion, p.modes.has(Mode::Normal))).collect();
+        let s = split("f", "failregex[companion=5] ^a <HOST>\nfailregex[aggressive,companion=60] ^b <HOST>\nfailregex ^c <HOST>\n").unwrap();
+        let tagged: Vec<_> = s
+            .fail
+            .iter()
+            .map(|p| (p.companion, p.modes.has(Mode::Normal)))
+            .collect();
         assert_eq!(tagged, [(5, true), (60, false), (0, true)]);
         for (bad, want) in [
-            ("failregex[companion=0] ^a <HOST>\n", "f:1: companion=0: the window is 1 to 3600 seconds"),
-            ("failregex[companion=x] ^a <HOST>\n", "f:1: companion=x: the window is 1 to 3600 seconds"),
-            ("failregex ^a <HOST>\nignoreregex[companion=2] ^b\n", "f:2: only a failregex can be a companion"),
+            (
+                "failregex[companion=0] ^a <HOST>\n",
+                "f:1: companion=0: the window is 1 to 3600 seconds",
+            ),
+            (
+                "failregex[companion=x] ^a <HOST>\n",
+                "f:1: companion=x: the window is 1 to 3600 seconds",
+            ),
+            (
+                "failregex ^a <HOST>\nignoreregex[companion=2] ^b\n",
+                "f:2: only a failregex can be a companion",
+            ),
         ] {
             assert_eq!(split("f", bad).unwrap_err().to_string(), want);
         }

@@ -132,7 +132,17 @@ mod tests {
         // Two connections in parallel, each with its two companions.
         assert_eq!(run(&[(C, 0), (C, 0), (D, 0), (D, 1)]), 2);
         // Parallel connections: companions interleaved with the main lines.
-        assert_eq!(run(&[(C, 0), (C, 0), (Role::Main, 0), (C, 1), (Role::Main, 1), (Role::Main, 1)]), 3);
+        assert_eq!(
+            run(&[
+                (C, 0),
+                (C, 0),
+                (Role::Main, 0),
+                (C, 1),
+                (Role::Main, 1),
+                (Role::Main, 1)
+            ]),
+            3
+        );
         // sshd, a user that does not exist, two connections: "Invalid user", pam_unix, "Failed
         // password" each; the second "Invalid user" is not the first attempt's.
         let m = Role::Main;

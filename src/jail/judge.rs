@@ -19,6 +19,7 @@
 use super::attempt::{Attempt, Pending, Role};
 use super::capacity::MAX_MAXRETRY;
 use super::table::Table;
+use super::Params;
 use crate::addr::{Cidr, Host};
 use core::net::IpAddr;
 
@@ -27,35 +28,6 @@ mod own;
 /// How long a repeat offender is remembered after its last ban ended (unless `bantime_max` is
 /// longer).
 pub const OFFENDER_MEMORY: u32 = 7 * 86_400;
-
-/// Counting and ban rules of a jail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Params {
-    pub maxretry: u32,
-    pub findtime: u32,
-    /// `None` = permanent.
-    pub bantime: Option<u32>,
-    pub factor: u32,
-    pub bantime_max: Option<u32>,
-    pub ipv6_prefix: u8,
-}
-
-impl Params {
-    /// Ban time for a host banned `previous` times before, whose last ban lasted `last`.
-    fn duration(&self, previous: Option<(u32, Option<u32>)>) -> Option<u32> {
-        let base = self.bantime?;
-        let Some((_, last)) = previous else {
-            return Some(base);
-        };
-        let last = last?; // the previous ban was permanent: so is this one
-        let grown = u64::from(last.max(base)) * u64::from(self.factor);
-        let capped = match self.bantime_max {
-            Some(max) => grown.min(u64::from(max.max(base))),
-            None => grown,
-        };
-        Some(u32::try_from(capped).unwrap_or(u32::MAX))
-    }
-}
 
 /// A ban the jail decided (or holds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,29 +176,20 @@ impl Jail {
             self.stats.failed_total += 1;
             return Verdict::AlreadyBanned;
         }
-        match self.count(host, now, role) {
-            Count::Same => Verdict::SameAttempt,
-            Count::Inside(inside) => {
-                self.stats.failed_total += 1;
-                Verdict::Counted { failures: inside }
-            }
-            Count::Full => {
-                self.stats.failed_total += 1;
-                Verdict::Ban(self.ban(host, now, None))
-            }
-        }
+        let verdict = match self.count(host, now, role) {
+            Count::Same => return Verdict::SameAttempt,
+            Count::Inside(inside) => Verdict::Counted { failures: inside },
+            Count::Full => Verdict::Ban(self.ban(host, now, None)),
+        };
+        self.stats.failed_total += 1;
+        verdict
     }
 
     /// A failure from `ip` at `now` that a previous run of the daemon already judged (a log
     /// line read again at start, see [`crate::engine::history`]): counted like
-    /// [`Jail::failure`], but never a ban. Where it completes a window, the previous run banned
+    /// [`Jail::failure_as`], but never a ban. Where it completes a window, the previous run banned
     /// then and its count started over; so does this one. Not in the [`Stats`].
-    pub fn recount(&mut self, ip: IpAddr, now: i64) -> Verdict {
-        self.recount_as(ip, now, Role::Main)
-    }
-
-    /// [`Jail::recount`] of a line in its `role` among the lines of one attempt.
-    pub fn recount_as(&mut self, ip: IpAddr, now: i64, role: Role) -> Verdict {
+    pub fn recount(&mut self, ip: IpAddr, now: i64, role: Role) -> Verdict {
         let host = self.host(ip);
         if self.ignore.iter().any(|c| c.contains(ip) || c.overlaps(&host)) {
             return Verdict::Ignored;
