@@ -107,7 +107,8 @@ fn test_cmd(args: &[&str], log: &str) -> (i32, String) {
         .spawn()
         .expect("logjail test");
     let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(log.as_bytes()).expect("feed");
+    // A refused option ends the command before it reads: a broken pipe then is no failure.
+    let _ = stdin.write_all(log.as_bytes());
     drop(stdin);
     let out = child.wait_with_output().expect("wait");
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
