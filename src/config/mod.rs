@@ -17,6 +17,7 @@ pub mod uci;
 pub mod value;
 
 pub use error::ConfigError;
+pub use options::MAX_JAIL_NAME;
 pub use load::{load, parse, Loaded};
 
 /// Default of `history_lines`: more than logd's default 64 KiB buffer holds.
