@@ -127,7 +127,7 @@ return view.extend({
 
 		var all = this.unbanAll;
 		if (all)
-			all.disabled = (list.length == 0) || null;
+			all.disabled = (list.length === 0) || null;
 	},
 
 	render: function(data) {

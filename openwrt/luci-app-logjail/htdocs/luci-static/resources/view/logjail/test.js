@@ -36,9 +36,9 @@ return view.extend({
 			}
 			var rows = (res.lines || []).map(function(l) {
 				var what;
-				if (l.result == 'match')
+				if (l.result === 'match')
 					what = _('match');
-				else if (l.result == 'ignored')
+				else if (l.result === 'ignored')
 					what = _('ignored (an ignoreregex matched)');
 				else
 					what = _('no match');

@@ -1,7 +1,0 @@
-/work/wt/luci/target-base/release/deps/argh_shared-08bb3ee178c4eb6b.d: /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/argh_shared-0.1.19/src/lib.rs
-
-/work/wt/luci/target-base/release/deps/libargh_shared-08bb3ee178c4eb6b.rlib: /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/argh_shared-0.1.19/src/lib.rs
-
-/work/wt/luci/target-base/release/deps/libargh_shared-08bb3ee178c4eb6b.rmeta: /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/argh_shared-0.1.19/src/lib.rs
-
-/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/argh_shared-0.1.19/src/lib.rs:
