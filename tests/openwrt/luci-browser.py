@@ -162,7 +162,7 @@ try:
     lines = ("Thu Dec  3 07:20:11 2026 authpriv.warn dropbear[4242]: Bad password attempt for 'root' from "
              "203.0.113.55:40001\n"
              "Thu Dec  3 07:20:12 2026 authpriv.warn dropbear[4242]: Bad password attempt for "
-             "'root' from 198.51.100.77:22' from")
+             "'<img src=x onerror=document.title=1337>' from 198.51.100.77:22' from")
     drv.find_element(By.ID, 'logjail-test-lines').send_keys(lines)
     drv.find_element(By.ID, 'logjail-test-run').click()
     W().until(EC.presence_of_element_located((By.ID, 'logjail-test-summary')))
@@ -174,6 +174,10 @@ try:
     check('tester: the injection attempt gives no host',
           len(rows) == 2 and rows[1][1] == 'no match' and rows[1][2] == '' and '198.51.100.77' not in rows[1][2],
           rows=rows)
+    check('tester: the rule is shown as text, <HOST> included', len(rows) == 2 and '<HOST>' in rows[0][4], rows=rows)
+    check('tester: markup in a pasted line is shown, not run',
+          len(rows) == 2 and '<img src=x' in rows[1][0] and drv.title != '1337'
+          and not drv.find_elements(By.CSS_SELECTOR, '#logjail-test-result img'), title=drv.title)
     shot('04-test.png')
 
     # 4. A read-only user: sees the ban, no Unban button, and rpcd refuses the call.

@@ -18,7 +18,7 @@ printf 'Package: luci-base\nVersion: 26.064.00000~daf2e0b\nStatus: install user 
 	i=0
 	while [ ! -e "$ROOT/tmp/router-ready" ] && [ $i -lt 1200 ]; do sleep 0.2; i=$((i + 1)); done
 	brc=0
-	ROOT=$ROOT OUT=$TOP/report timeout 200 python3 "$HERE/luci-browser.py" >"$TOP/report/browser.log" 2>&1 || brc=$?
+	ROOT=$ROOT OUT=$TOP/report timeout 200 /usr/bin/python3 "$HERE/luci-browser.py" >"$TOP/report/browser.log" 2>&1 || brc=$?
 	echo $brc >"$ROOT/tmp/browser-rc"
 	touch "$ROOT/tmp/browser-done"
 ) &

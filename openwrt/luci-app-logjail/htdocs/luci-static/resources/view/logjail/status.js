@@ -6,7 +6,8 @@
 
 // Status: the daemon's counters per jail and its active bans, refreshed every 5 s by poll;
 // an Unban button per ban and "Unban all" for users with write access (the ACL's write
-// group holds luci.logjail unban).
+// group holds luci.logjail unban). LuCI puts string cells in as HTML: every text that is not
+// ours goes through '%h' (HTML-escaped).
 
 var callStatus = rpc.declare({
 	object: 'luci.logjail',
@@ -48,9 +49,9 @@ function duration(s) {
 function origin(b) {
 	switch (b.origin) {
 	case 'logjail': return _('logjail');
-	case 'refused': return _('refused by the kernel: %s').format(b.reason || '');
+	case 'refused': return _('refused by the kernel: %h').format(b.reason || '');
 	case 'kernel': return _('firewall set only');
-	default: return b.origin || '';
+	default: return '%h'.format(b.origin || '');
 	}
 }
 
@@ -66,10 +67,10 @@ return view.extend({
 	handleUnban: function(address, ev) {
 		return callUnban(address).then(L.bind(function(res) {
 			if (res.error)
-				ui.addNotification(null, E('p', _('Unban of %s failed: %s').format(address, res.error)), 'danger');
+				ui.addNotification(null, E('p', _('Unban of %h failed: %h').format(address, res.error)), 'danger');
 			return this.refresh();
 		}, this)).catch(function(e) {
-			ui.addNotification(null, E('p', _('Unban of %s failed: %s').format(address, e.message)), 'danger');
+			ui.addNotification(null, E('p', _('Unban of %h failed: %h').format(address, e.message)), 'danger');
 		});
 	},
 
@@ -78,7 +79,7 @@ return view.extend({
 			return;
 		return callUnbanAll(true).then(L.bind(function(res) {
 			if (res.error)
-				ui.addNotification(null, E('p', _('Unban failed: %s').format(res.error)), 'danger');
+				ui.addNotification(null, E('p', _('Unban failed: %h').format(res.error)), 'danger');
 			return this.refresh();
 		}, this));
 	},
@@ -106,14 +107,14 @@ return view.extend({
 		}
 
 		cbi_update_table(this.jailTable, jails.map(function(j) {
-			return [ j.name, j.currently_failed, j.total_failed, j.currently_banned, j.total_banned ];
+			return [ '%h'.format(j.name), j.currently_failed, j.total_failed, j.currently_banned, j.total_banned ];
 		}), E('em', _('No jails')));
 
 		var self = this;
 		cbi_update_table(this.banTable, list.map(function(b) {
 			return [
-				b.address,
-				b.jail || '-',
+				'%h'.format(b.address),
+				'%h'.format(b.jail || '-'),
 				duration(b.remaining),
 				b.count || '-',
 				origin(b),
@@ -123,7 +124,7 @@ return view.extend({
 					'click': ui.createHandlerFn(self, 'handleUnban', b.address)
 				}, _('Unban')) : ''
 			];
-		}), E('em', bans && bans.error ? _('Bans unavailable: %s').format(bans.error) : _('No active bans')));
+		}), E('em', bans && bans.error ? _('Bans unavailable: %h').format(bans.error) : _('No active bans')));
 
 		var all = this.unbanAll;
 		if (all)

@@ -31,7 +31,7 @@ return view.extend({
 
 		return callTest(filter, lines).then(function(res) {
 			if (res.error) {
-				out.replaceChildren(E('div', { 'class': 'alert-message warning' }, res.error));
+				out.replaceChildren(E('div', { 'class': 'alert-message warning' }, '%h'.format(res.error)));
 				return;
 			}
 			var rows = (res.lines || []).map(function(l) {
@@ -43,11 +43,11 @@ return view.extend({
 				else
 					what = _('no match');
 				return [
-					E('code', {}, l.line),
+					E('code', {}, '%h'.format(l.line)),
 					what,
-					l.address || '',
-					l.ban || '',
-					l.rule ? E('code', {}, l.rule) : ''
+					'%h'.format(l.address || ''),
+					'%h'.format(l.ban || ''),
+					l.rule ? E('code', {}, '%h'.format(l.rule)) : ''
 				];
 			});
 			var table = E('table', { 'class': 'table', 'id': 'logjail-test-result' }, [
@@ -65,7 +65,7 @@ return view.extend({
 					_('%d matched, %d ignored, %d not matched').format(res.matched, res.ignored, res.missed)),
 				table);
 		}).catch(function(e) {
-			out.replaceChildren(E('div', { 'class': 'alert-message warning' }, e.message));
+			out.replaceChildren(E('div', { 'class': 'alert-message warning' }, '%h'.format(e.message)));
 		});
 	},
 
