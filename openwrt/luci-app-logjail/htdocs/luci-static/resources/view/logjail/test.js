@@ -77,6 +77,7 @@ return view.extend({
 		this.text = E('textarea', {
 			'id': 'logjail-test-lines',
 			'class': 'cbi-input-textarea',
+			'style': 'width:100%',
 			'rows': 10,
 			'wrap': 'off',
 			'spellcheck': 'false',
