@@ -33,11 +33,16 @@ pub struct Object {
 /// Why input is not a flat JSON object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JsonError {
-    TooLarge { len: usize },
+    TooLarge {
+        len: usize,
+    },
     TooManyKeys,
     DuplicateKey(String),
     /// `what` was wrong at byte `at`.
-    Syntax { at: usize, what: &'static str },
+    Syntax {
+        at: usize,
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for JsonError {
@@ -278,10 +283,28 @@ mod tests {
     #[test]
     fn refuses_what_arguments_never_are() {
         for bad in [
-            "{", "}", "[]", "{\"a\":[1]}", "{\"a\":{}}", "{\"a\":1.5}", "{\"a\":1e3}", "{\"a\":01}",
-            "{\"a\":-}", "{\"a\":99999999999999999999}", "{\"a\":\"x}", "{\"a\":\"\\q\"}",
-            "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"a\":\"\\u12\"}", "{\"a\":tru}",
-            "{\"a\":1,}", "{\"a\":1} x", "{a:1}", "{\"a\" 1}", "{\"a\":\"\u{1}\"}", "{\"a\":1 \"b\":2}",
+            "{",
+            "}",
+            "[]",
+            "{\"a\":[1]}",
+            "{\"a\":{}}",
+            "{\"a\":1.5}",
+            "{\"a\":1e3}",
+            "{\"a\":01}",
+            "{\"a\":-}",
+            "{\"a\":99999999999999999999}",
+            "{\"a\":\"x}",
+            "{\"a\":\"\\q\"}",
+            "{\"a\":\"\\ud800\"}",
+            "{\"a\":\"\\udc00\"}",
+            "{\"a\":\"\\u12\"}",
+            "{\"a\":tru}",
+            "{\"a\":1,}",
+            "{\"a\":1} x",
+            "{a:1}",
+            "{\"a\" 1}",
+            "{\"a\":\"\u{1}\"}",
+            "{\"a\":1 \"b\":2}",
         ] {
             assert!(p(bad).is_err(), "{bad:?} was taken");
         }

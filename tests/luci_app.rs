@@ -31,7 +31,13 @@ fn javascript_passes_eslint_with_luci_globals() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = Command::new("eslint")
         .current_dir(root)
-        .args(["--no-config-lookup", "--config", "tests/luci_app/eslint.config.mjs", "--max-warnings", "0"])
+        .args([
+            "--no-config-lookup",
+            "--config",
+            "tests/luci_app/eslint.config.mjs",
+            "--max-warnings",
+            "0",
+        ])
         .arg(app().join(VIEWS))
         .output()
         .expect("eslint not found: .ci/run installs it (npm install -g eslint@9.39.5)");
@@ -44,10 +50,18 @@ fn javascript_passes_eslint_with_luci_globals() {
     // A linter that checks nothing would pass too: it must see an undefined global.
     // (Under the checkout: eslint ignores files outside its base path.)
     let bad = Path::new(env!("CARGO_TARGET_TMPDIR")).join("luci-app-eslint-bad.js");
-    std::fs::write(&bad, "'use strict';\nreturn view.extend({ x: function() { return nope; } });\n").unwrap();
+    std::fs::write(
+        &bad,
+        "'use strict';\nreturn view.extend({ x: function() { return nope; } });\n",
+    )
+    .unwrap();
     let out = Command::new("eslint")
         .current_dir(root)
-        .args(["--no-config-lookup", "--config", "tests/luci_app/eslint.config.mjs"])
+        .args([
+            "--no-config-lookup",
+            "--config",
+            "tests/luci_app/eslint.config.mjs",
+        ])
         .arg(&bad)
         .output()
         .expect("eslint");
@@ -59,13 +73,18 @@ fn menu_points_at_existing_views_under_services() {
     let menu = json("root/usr/share/luci/menu.d/luci-app-logjail.json");
     let nodes = menu.as_object().expect("menu object");
     assert!(nodes.contains_key("admin/services/logjail"));
-    assert_eq!(menu["admin/services/logjail"]["depends"]["acl"][0], "luci-app-logjail");
+    assert_eq!(
+        menu["admin/services/logjail"]["depends"]["acl"][0],
+        "luci-app-logjail"
+    );
     let mut views = 0;
     for (path, node) in nodes {
         assert!(path.starts_with("admin/services/logjail"), "{path}");
         if node["action"]["type"] == "view" {
             let v = node["action"]["path"].as_str().expect("view path");
-            let file = app().join("htdocs/luci-static/resources/view").join(format!("{v}.js"));
+            let file = app()
+                .join("htdocs/luci-static/resources/view")
+                .join(format!("{v}.js"));
             assert!(file.is_file(), "{path}: {} missing", file.display());
             views += 1;
         }
@@ -91,9 +110,16 @@ fn acl_grants_reads_to_read_and_changes_to_write() {
     assert_eq!(methods("write"), ["ban", "reload", "unban"]);
     assert_eq!(g["read"]["uci"], serde_json::json!(["logjail"]));
     assert_eq!(g["write"]["uci"], serde_json::json!(["logjail"]));
-    assert_eq!(g.as_object().unwrap().len(), 3, "description, read, write; nothing else");
+    assert_eq!(
+        g.as_object().unwrap().len(),
+        3,
+        "description, read, write; nothing else"
+    );
     // Every method the plugin publishes is granted to exactly one group.
-    let list = Command::new(BIN).args(["rpcd", "list"]).output().expect("logjail rpcd list");
+    let list = Command::new(BIN)
+        .args(["rpcd", "list"])
+        .output()
+        .expect("logjail rpcd list");
     let published: Value = serde_json::from_slice(&list.stdout).expect("rpcd list prints JSON");
     let mut names: Vec<String> = published.as_object().unwrap().keys().cloned().collect();
     names.sort();
@@ -126,8 +152,12 @@ fn call(cfg: &Path, method: &str, input: &str) -> Value {
     c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let out = c.wait_with_output().unwrap();
     assert!(out.status.success(), "{method}: exit {}", out.status);
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{method}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{method}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }
 
 #[test]
@@ -153,14 +183,25 @@ fn rpcd_methods_against_a_real_daemon() {
     let j = call(&cfg, "jails", "");
     assert_eq!(j["jails"][0]["maxretry"], 2, "{j}");
     assert_eq!(j["jails"][0]["total_banned"], 1, "{j}");
-    let banned = call(&cfg, "ban", "{\"jail\":\"dropbear\",\"address\":\"2001:db8:bad::1/64\",\"time\":60}");
+    let banned = call(
+        &cfg,
+        "ban",
+        "{\"jail\":\"dropbear\",\"address\":\"2001:db8:bad::1/64\",\"time\":60}",
+    );
     assert_eq!(banned["banned"]["address"], "2001:db8:bad::/64", "{banned}");
     assert!(d.wait_out("ban dropbear 2001:db8:bad::/64"), "{}", d.out());
     let u = call(&cfg, "unban", "{\"jail\":\"dropbear\"}");
-    let mut lifted: Vec<&str> = u["unbanned"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    let mut lifted: Vec<&str> = u["unbanned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
     lifted.sort();
     assert_eq!(lifted, ["2001:db8:bad::/64", "203.0.113.9"], "{u}");
-    assert!(wait(std::time::Duration::from_secs(5), || d.out().contains("unban dropbear 203.0.113.9")));
+    assert!(wait(std::time::Duration::from_secs(5), || d
+        .out()
+        .contains("unban dropbear 203.0.113.9")));
     assert_eq!(call(&cfg, "bans", "{}")["bans"], serde_json::json!([]));
     let bad = call(&cfg, "ban", "{\"jail\":\"dropbear\",\"address\":\"127.0.0.1\"}");
     assert!(bad["error"].is_string(), "{bad}");
@@ -175,7 +216,11 @@ fn rpcd_methods_against_a_real_daemon() {
     assert_eq!(t["lines"][1]["result"], "miss", "{t}");
     assert!(t["lines"][1].get("address").is_none(), "{t}");
     let f = call(&cfg, "filters", "{}");
-    assert!(f["filters"].as_array().unwrap().iter().any(|x| x["name"] == "luci" && x["builtin"] == true));
+    assert!(f["filters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["name"] == "luci" && x["builtin"] == true));
     for garbage in ["{", "[1]", "\u{0}", "{\"jail\":{\"a\":1}}", &"x".repeat(70_000)] {
         let e = call(&cfg, "bans", garbage);
         assert!(e["error"].is_string(), "{garbage:.20}: {e}");

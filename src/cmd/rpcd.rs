@@ -23,8 +23,14 @@ use std::io::{Read, Write};
 pub const METHODS: &[(&str, &[(&str, &str)])] = &[
     ("status", &[]),
     ("bans", &[("jail", "\"str\"")]),
-    ("unban", &[("address", "\"str\""), ("jail", "\"str\""), ("all", "false")]),
-    ("ban", &[("jail", "\"str\""), ("address", "\"str\""), ("time", "3600")]),
+    (
+        "unban",
+        &[("address", "\"str\""), ("jail", "\"str\""), ("all", "false")],
+    ),
+    (
+        "ban",
+        &[("jail", "\"str\""), ("address", "\"str\""), ("time", "3600")],
+    ),
     ("jails", &[]),
     ("filters", &[]),
     ("test", &[("filter", "\"str\""), ("lines", "\"str\"")]),
@@ -96,9 +102,7 @@ pub fn call(c: &Common, method: &str, input: &[u8]) -> String {
         .keys()
         .find(|k| *k != "ubus_rpc_session" && !sig.iter().any(|(a, _)| a == k))
     {
-        return error(&format!(
-            "{method}: unknown argument {k:?}"
-        ));
+        return error(&format!("{method}: unknown argument {k:?}"));
     }
     let a = Args(&args);
     let result = match method {
@@ -134,7 +138,12 @@ fn ban(c: &Common, a: &Args) -> Result<String, String> {
         None | Some(Value::Null) => None,
         Some(Value::Int(-1)) => Some(-1),
         Some(Value::Int(n)) if (1..=i64::from(u32::MAX)).contains(n) => Some(*n),
-        Some(_) => return Err(format!("time: seconds from 1 to {}, or -1 for permanent", u32::MAX)),
+        Some(_) => {
+            return Err(format!(
+                "time: seconds from 1 to {}, or -1 for permanent",
+                u32::MAX
+            ))
+        }
     };
     Ok(m::ban(c, &jail, &addr, time))
 }
@@ -185,7 +194,8 @@ impl Args<'_> {
         };
         let ok = !j.is_empty()
             && j.len() <= crate::config::MAX_JAIL_NAME
-            && j.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            && j.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if ok {
             Ok(Some(j))
         } else {
@@ -203,9 +213,7 @@ impl Args<'_> {
         };
         match crate::addr::Host::parse(s.trim()) {
             Some(h) => Ok(Some(h.to_string())),
-            None => Err(format!(
-                "{key}: {s:?} is neither an address nor an IPv6 prefix"
-            )),
+            None => Err(format!("{key}: {s:?} is neither an address nor an IPv6 prefix")),
         }
     }
 }
@@ -232,7 +240,10 @@ mod tests {
         let l = list();
         let o = l.trim();
         assert!(o.starts_with("{\"status\":{},\"bans\":{\"jail\":\"str\"}"), "{o}");
-        assert!(o.contains("\"ban\":{\"jail\":\"str\",\"address\":\"str\",\"time\":3600}"), "{o}");
+        assert!(
+            o.contains("\"ban\":{\"jail\":\"str\",\"address\":\"str\",\"time\":3600}"),
+            "{o}"
+        );
     }
 
     #[test]
@@ -244,17 +255,32 @@ mod tests {
             ("bans", "{\"jail\":[1]}", "nested"),
             ("bans", "{\"jail\":1}", "give a string"),
             ("bans", "{\"x\":1}", "unknown argument"),
-            ("unban", "{\"address\":\"1.2.3.4; nft flush\"}", "neither an address"),
+            (
+                "unban",
+                "{\"address\":\"1.2.3.4; nft flush\"}",
+                "neither an address",
+            ),
             ("unban", "{}", "give one of"),
             ("unban", "{\"address\":\"1.2.3.4\",\"all\":true}", "give one of"),
-            ("ban", "{\"jail\":\"dropbear\",\"address\":\"1.2.3.4\",\"time\":0}", "seconds"),
+            (
+                "ban",
+                "{\"jail\":\"dropbear\",\"address\":\"1.2.3.4\",\"time\":0}",
+                "seconds",
+            ),
             ("ban", "{\"jail\":\"dropbear\"}", "give an address"),
-            ("test", "{\"filter\":\"../../etc/shadow\",\"lines\":\"\"}", "filter name"),
+            (
+                "test",
+                "{\"filter\":\"../../etc/shadow\",\"lines\":\"\"}",
+                "filter name",
+            ),
             ("test", "{\"filter\":\"/etc/shadow\"}", "filter name"),
             ("status", "{\"a\":1", "expected"),
         ] {
             let r = call(&c, method, input.as_bytes());
-            assert!(r.starts_with("{\"error\":") && r.contains(want), "{method} {input}: {r}");
+            assert!(
+                r.starts_with("{\"error\":") && r.contains(want),
+                "{method} {input}: {r}"
+            );
         }
     }
 

@@ -85,9 +85,12 @@ fn ban_json(out: &mut String, b: &BanInfo, origin: &str) {
 
 /// Every ban of `jail` (or all), as one list with an origin each.
 fn ban_list(c: &Common, jail: Option<&str>) -> Result<Vec<(BanInfo, &'static str, String)>, String> {
-    let replies = ask(c, &Request::List {
-        jail: jail.map(str::to_owned),
-    })?;
+    let replies = ask(
+        c,
+        &Request::List {
+            jail: jail.map(str::to_owned),
+        },
+    )?;
     let mut all = Vec::new();
     for r in replies {
         match r {
@@ -167,9 +170,12 @@ fn unban_reply(addrs: &[String], kernel: &[String]) -> String {
 
 /// One address (or prefix) in every jail, or (`None`) every ban.
 pub fn unban(c: &Common, addr: Option<&str>) -> String {
-    match ask(c, &Request::Unban {
-        addr: addr.map(str::to_owned),
-    }) {
+    match ask(
+        c,
+        &Request::Unban {
+            addr: addr.map(str::to_owned),
+        },
+    ) {
         Ok(r) => {
             let (mut a, mut k) = (Vec::new(), Vec::new());
             unbanned(&r, &mut a, &mut k);
@@ -187,9 +193,12 @@ pub fn unban_jail(c: &Common, jail: &str) -> String {
     };
     let (mut a, mut k) = (Vec::new(), Vec::new());
     for (b, _, _) in list {
-        match ask(c, &Request::Unban {
-            addr: Some(b.address.clone()),
-        }) {
+        match ask(
+            c,
+            &Request::Unban {
+                addr: Some(b.address.clone()),
+            },
+        ) {
             Ok(r) => unbanned(&r, &mut a, &mut k),
             Err(e) => return show::error(&format!("{}: {e}", b.address)),
         }
@@ -203,12 +212,15 @@ pub fn ban(c: &Common, jail: &str, addr: &str, time: Option<i64>) -> String {
         Some(-1) => BanTime::Permanent,
         Some(n) => BanTime::Seconds(u32::try_from(n).unwrap_or(u32::MAX)),
     };
-    render(c, &Request::Ban {
-        jail: jail.to_owned(),
-        addr: addr.to_owned(),
-        time,
-        force: false,
-    })
+    render(
+        c,
+        &Request::Ban {
+            jail: jail.to_owned(),
+            addr: addr.to_owned(),
+            time,
+            force: false,
+        },
+    )
 }
 
 pub fn reload(c: &Common) -> String {
@@ -246,7 +258,12 @@ pub fn jails(c: &Common) -> String {
             .as_ref()
             .and_then(|c| c.iter().find(|x| x.name == j.name));
         let (cf, tf, cb, tb) = n.map_or((0, 0, 0, 0), |n| {
-            (n.currently_failed, n.total_failed, n.currently_banned, n.total_banned)
+            (
+                n.currently_failed,
+                n.total_failed,
+                n.currently_banned,
+                n.total_banned,
+            )
         });
         let _ = write!(
             s,
@@ -266,8 +283,9 @@ fn filter_dir(c: &Common) -> std::path::PathBuf {
 
 pub fn filters(c: &Common) -> String {
     let dir = filter_dir(c);
-    let mut names: Vec<(String, bool, bool)> =
-        filter::builtin::names().map(|n| (n.to_owned(), true, false)).collect();
+    let mut names: Vec<(String, bool, bool)> = filter::builtin::names()
+        .map(|n| (n.to_owned(), true, false))
+        .collect();
     if let Ok(rd) = std::fs::read_dir(&dir) {
         for e in rd.flatten().take(MAX_USER_FILTERS) {
             let name = e.file_name();
@@ -363,9 +381,9 @@ pub fn test(c: &Common, name: &str, text: &[u8]) -> String {
     if let Some(raw) = lines.finish() {
         one(raw, &mut s);
     }
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "],\"matched\":{matched},\"ignored\":{ignored},\"missed\":{}}}\n",
+        "],\"matched\":{matched},\"ignored\":{ignored},\"missed\":{}}}",
         n - matched - ignored
     );
     s
