@@ -10,7 +10,7 @@ element) and the Status page lists it within one poll; Unban removes the element
 kernel set and the row; the Jails page's maxretry, saved and applied, is in
 /etc/config/logjail and the daemon bans at the new threshold; the filter tester shows the host
 of a dropbear line and nothing for an injection attempt; a read-only user sees the bans but no
-Unban button, and rpcd refuses the call."""
+Unban button, and rpcd refuses the call; with the daemon stopped the Status page says so."""
 import json, os, subprocess, sys, tempfile, time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -55,6 +55,13 @@ def until(f, secs):
             return True
         time.sleep(0.2)
     return bool(f())
+
+
+def http_from(src):
+    """True when the router's LuCI answers SRC (in the attacker namespace) within 3 s."""
+    r = subprocess.run(['nsenter', '-t', AP, '-n', 'curl', '-s', '-o', '/dev/null', '--max-time', '3',
+                        '--interface', src, 'http://198.51.100.2/cgi-bin/luci/'], timeout=10)
+    return r.returncode == 0
 
 
 def wrong_logins(src, n):
@@ -132,6 +139,8 @@ try:
     check('no bans yet', not ban_rows() or 'No active bans' in ban_rows()[0], rows=ban_rows())
     wrong_logins(ATTACKER, 5)
     check('5 wrong LuCI passwords from the WAN: logjail banned the attacker (nft)', until(lambda: in_set(ATTACKER), 10))
+    check('the attacker is dropped: its next request gets no answer', not http_from(ATTACKER))
+    check('a neighbour on the WAN still gets LuCI', http_from(NEIGHBOUR))
     t = time.time()
     shown = until(lambda: any(ATTACKER in r for r in ban_rows()), 7)
     check('Status shows the ban within one poll (5 s)', shown, after_s=round(time.time() - t, 1))
@@ -223,6 +232,13 @@ try:
     check('rpcd refuses unban for the viewer', refused.startswith('refused') and 'Access denied' in refused,
           answer=refused)
     check('the ban is still in the kernel set', in_set(NEIGHBOUR))
+
+    # 5. The daemon stopped: the Status page says so at its next poll.
+    router('/etc/init.d/logjail stop')
+    check('daemon stopped: Status says it is not running',
+          until(lambda: 'not running' in drv.find_element(By.ID, 'logjail-daemon').text, 8),
+          note=drv.find_element(By.ID, 'logjail-daemon').text)
+    shot('06-status-no-daemon.png')
 except Exception as ex:
     check('exception', False, error=repr(ex)[:600])
     try:
