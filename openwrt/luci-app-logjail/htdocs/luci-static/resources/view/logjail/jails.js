@@ -67,7 +67,9 @@ return view.extend({
 		o.default = o.enabled;
 		o.editable = true;
 
-		o = s.option(form.ListValue, 'filter', _('Filter'));
+		// A list of the filters, but a Value: a jail may also name a filter file by its path.
+		o = s.option(form.Value, 'filter', _('Filter'),
+			_('A built-in filter, a file NAME.filter in the filter directory, or the path of a filter file; empty: the jail\'s name.'));
 		filters.forEach(function(f) {
 			o.value(f.name, f.user ? _('%s (your file)').format(f.name) : f.name);
 		});
