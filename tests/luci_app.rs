@@ -227,3 +227,80 @@ fn rpcd_methods_against_a_real_daemon() {
     }
     assert!(d.alive(), "the daemon survived every call");
 }
+
+/// `openwrt/build-ipk.sh --app openwrt/luci-app-logjail OUT` makes an ipk of architecture
+/// `all` holding the views under /www and root/ under /, as luci.mk installs them (unpacked
+/// with tar as opkg would); the packing script is shellcheck clean.
+#[test]
+fn build_ipk_packs_the_app_for_every_architecture() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = scratch("app-ipk");
+    let run = Command::new("sh")
+        .arg(repo.join("openwrt/build-ipk.sh"))
+        .arg("--app")
+        .arg(app())
+        .arg(&out)
+        .output()
+        .expect("sh openwrt/build-ipk.sh --app");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let ipk = out.join("luci-app-logjail_0.1.0-r1_all.ipk");
+    assert_eq!(
+        String::from_utf8_lossy(&run.stdout).trim(),
+        ipk.display().to_string()
+    );
+    let sh = |cmd: &str| -> String {
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .current_dir(&out)
+            .output()
+            .expect("sh");
+        assert!(
+            o.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let ipk = ipk.display();
+    assert_eq!(
+        sh(&format!("tar -tzf {ipk}")),
+        "./debian-binary\n./data.tar.gz\n./control.tar.gz\n"
+    );
+    let control = sh(&format!(
+        "tar -xzOf {ipk} ./control.tar.gz | tar -xzOf - ./control"
+    ));
+    for want in [
+        "Package: luci-app-logjail\n",
+        "Version: 0.1.0-r1\n",
+        "Depends: luci-base, logjail\n",
+        "Architecture: all\n",
+    ] {
+        assert!(control.contains(want), "{want:?} not in:\n{control}");
+    }
+    let postinst = sh(&format!(
+        "tar -xzOf {ipk} ./control.tar.gz | tar -xzOf - ./postinst"
+    ));
+    assert!(postinst.contains("/etc/init.d/rpcd reload"), "{postinst}");
+    let data = sh(&format!("tar -xzOf {ipk} ./data.tar.gz | tar -tvzf -"));
+    for (mode, path) in [
+        ("-rwxr-xr-x", "./usr/libexec/rpcd/luci.logjail"),
+        ("-rw-r--r--", "./usr/share/rpcd/acl.d/luci-app-logjail.json"),
+        ("-rw-r--r--", "./usr/share/luci/menu.d/luci-app-logjail.json"),
+        ("-rw-r--r--", "./www/luci-static/resources/view/logjail/status.js"),
+        ("-rw-r--r--", "./www/luci-static/resources/view/logjail/jails.js"),
+        ("-rw-r--r--", "./www/luci-static/resources/view/logjail/test.js"),
+    ] {
+        assert!(
+            data.lines().any(|l| l.starts_with(mode) && l.ends_with(path)),
+            "{mode} {path} not in:\n{data}"
+        );
+    }
+    assert!(!data.contains("Makefile") && !data.contains("usr/sbin"), "{data}");
+    let lint = Command::new("shellcheck")
+        .args(["-S", "warning", "-s", "sh"])
+        .arg(repo.join("openwrt/build-app-ipk.sh"))
+        .output()
+        .expect("shellcheck (apt-get install shellcheck)");
+    assert!(lint.status.success(), "{}", String::from_utf8_lossy(&lint.stdout));
+}
