@@ -171,6 +171,16 @@ try:
     reloads = lambda: router('logread -e logjail').lower().count('reload')
     r0 = reloads()
     page('jails', '.cbi-section')
+    ign = W().until(EC.visibility_of_element_located((By.ID, 'widget.cbid.logjail.main.ignoreip')))
+    invalid = lambda: 'cbi-input-invalid' in (ign.get_attribute('class') or '')
+    ign.send_keys('10.0.0.0/33')
+    bad_flagged = until(invalid, 3)
+    ign.clear()
+    ign.send_keys('10.9.0.0/16')
+    good_taken = until(lambda: not invalid(), 3)
+    ign.send_keys(Keys.CONTROL, 'a')
+    ign.send_keys(Keys.DELETE)
+    check('Never ban: 10.0.0.0/33 is marked invalid, 10.9.0.0/16 is not', bad_flagged and good_taken)
     inp = W().until(EC.visibility_of_element_located((By.ID, 'widget.cbid.logjail.luci.maxretry')))
     check('Jails shows maxretry of the luci jail (cbid.logjail.luci.maxretry)', inp.get_attribute('value') == '5',
           value=inp.get_attribute('value'))
@@ -186,6 +196,9 @@ try:
     check('Save & Apply: "Configuration changes applied"', 'Configuration changes applied' in drv.page_source)
     check('/etc/config/logjail has maxretry 3 for luci (uci get)',
           until(lambda: router('uci get logjail.luci.maxretry').strip() == '3', 10))
+    check('the rest of the file is as it was (main ignoreip)',
+          router('uci get logjail.main.ignoreip').strip() == '192.168.1.0/24'
+          and router('uci get logjail.dropbear.maxretry').strip() == '5')
     check('procd reloaded the daemon (config.change)', until(lambda: reloads() > r0, 20))
     wrong_logins(NEIGHBOUR, 3)
     check('3 wrong passwords now ban (maxretry 3 in the running daemon)', until(lambda: in_set(NEIGHBOUR), 10))
