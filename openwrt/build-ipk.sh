@@ -14,6 +14,13 @@
 set -eu
 umask 022
 
+# build-ipk.sh --app PKGDIR OUTDIR: a package without a binary (architecture all), such as
+# openwrt/luci-app-logjail; see build-app-ipk.sh.
+if [ "${1:-}" = --app ]; then
+	shift
+	exec sh "$(dirname -- "$0")/build-app-ipk.sh" "$@"
+fi
+
 usage() {
 	echo "usage: $0 BINARY ARCH OUTDIR" >&2
 	exit 2

@@ -24,6 +24,7 @@ pub enum Verb {
     Unban(UnbanArgs),
     Reload(ReloadArgs),
     Version(VersionArgs),
+    Rpcd(RpcdArgs),
 }
 
 #[derive(FromArgs, Debug)]
@@ -187,4 +188,19 @@ control_verb! {
     /// Print the version of this program and of the running daemon.
     VersionArgs, "version", {
     }
+}
+
+#[derive(FromArgs, Debug)]
+/// rpcd exec plugin for LuCI: `list` prints the methods, `call METHOD` answers one (JSON).
+#[argh(subcommand, name = "rpcd")]
+pub struct RpcdArgs {
+    /// configuration file (UCI), for the control socket and the filter directory
+    #[argh(option, short = 'c', default = "DEFAULT_CONFIG.into()")]
+    pub config: String,
+    /// control socket path (overrides the configuration)
+    #[argh(option)]
+    pub socket: Option<String>,
+    /// list, or call and a method name
+    #[argh(positional, greedy)]
+    pub args: Vec<String>,
 }

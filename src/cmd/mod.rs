@@ -6,6 +6,8 @@ pub mod check;
 pub mod cli;
 pub mod ctl;
 pub mod event_loop;
+pub mod rpcd;
+pub mod rpcd_methods;
 pub mod run;
 pub mod show;
 pub mod startup;

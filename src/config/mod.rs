@@ -19,6 +19,7 @@ pub mod value;
 
 pub use error::ConfigError;
 pub use load::{load, parse, Loaded};
+pub use options::MAX_JAIL_NAME;
 
 /// Default of `history_lines`: more than logd's default 64 KiB buffer holds.
 pub const HISTORY_LINES: u32 = 1000;

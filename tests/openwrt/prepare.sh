@@ -46,6 +46,7 @@ pk=$owrt/pkgs
 rm -rf "$pk"
 mkdir -p "$pk"
 sh "$repo/openwrt/build-ipk.sh" "$bin" "$arch" "$pk" >/dev/null
+sh "$repo/openwrt/build-ipk.sh" --app "$repo/openwrt/luci-app-logjail" "$pk" >/dev/null
 v2=$owrt/pkg-r2
 rm -rf "$v2"
 mkdir -p "$v2"

@@ -55,6 +55,10 @@ ip -6 route add 2001:db8:1::/64 dev wanpeer"
 ip route add 203.0.113.0/24 dev eth1
 ip -6 route add 2001:db8:bad::/64 dev eth1
 ip -6 route add 2001:db8:beef::/64 dev eth1'
+# A scenario may have a host-side part, SCENARIO.host.sh (bash), sourced after the network
+# setup, in the router's namespaces but on the host's filesystem (e.g. a browser on LuCI).
+[ ! -f "$here/$scen.host.sh" ] || NS_SETUP="$NS_SETUP
+HERE='$here'; . '$here/$scen.host.sh'"
 export TOP=$w ROOT=$root OWRT=$owrt
 # shellcheck disable=SC2086
 timeout "${OWRT_TIMEOUT:-240}" "$owrt/owrt-ns.sh" "env $env sh /usr/share/owrt-test/$scen.sh" 2>&1 |
