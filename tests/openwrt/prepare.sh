@@ -4,6 +4,9 @@
 #   target/owrt/pkgs/logjail_V-r1_ARCH.ipk   the package as openwrt/build-ipk.sh makes it
 #   target/owrt/pkgs/logjail_V-r2_ARCH.ipk   the same with PKG_RELEASE 2 and a shipped config
 #                                            that differs (for `opkg upgrade`)
+#   target/owrt/pkgs/logjail-V-r1.apk, -r2.apk  the same as apk-tools 3 packages (APK=, made
+#                                            with the harness's host `apk mkpkg`)
+#   target/owrt/feed/Packages.gz, target/owrt/apk-feed/packages.adb  repositories of release 2
 #   target/owrt/build/jsonpath-head/jsonpath jsonfilter at upstream HEAD (does not read stdin)
 # The userland comes from shared/openwrt beside the checkout (LOGJAIL_OWRT_SHARED overrides;
 # from a git worktree, beside the main checkout). OWRT_TARGET: the target directory (default
@@ -45,7 +48,9 @@ arch=$(uname -m)
 pk=$owrt/pkgs
 rm -rf "$pk"
 mkdir -p "$pk"
-sh "$repo/openwrt/build-ipk.sh" "$bin" "$arch" "$pk" >/dev/null
+apk=$owrt/build/apk-tools/src/apk
+[ -x "$apk" ] || die "build.sh made no host apk-tools ($apk)"
+APK=$apk sh "$repo/openwrt/build-ipk.sh" "$bin" "$arch" "$pk" >/dev/null
 v2=$owrt/pkg-r2
 rm -rf "$v2"
 mkdir -p "$v2"
@@ -53,7 +58,7 @@ cp "$repo/Cargo.toml" "$v2/"
 cp -r "$repo/openwrt" "$v2/"
 sed -i 's/^PKG_RELEASE:=.*/PKG_RELEASE:=2/' "$v2/openwrt/logjail/Makefile"
 printf '\n# Shipped with release 2.\n' >>"$v2/openwrt/logjail/files/logjail.config"
-sh "$v2/openwrt/build-ipk.sh" "$bin" "$arch" "$pk" >/dev/null
+APK=$apk sh "$v2/openwrt/build-ipk.sh" "$bin" "$arch" "$pk" >/dev/null
 ls "$pk"
 # A feed holding release 2, for `opkg update && opkg upgrade logjail` (Packages.gz as
 # OpenWrt's ipkg-make-index.sh writes it: the control fields, Filename, Size, SHA256sum).
@@ -66,3 +71,10 @@ for ipk in "$pk"/*-r2_*.ipk; do
 	printf 'Filename: %s\nSize: %s\nSHA256sum: %s\n\n' "$(basename "$ipk")" "$(stat -c %s "$ipk")" \
 		"$(sha256sum "$ipk" | cut -d' ' -f1)"
 done | gzip -n >"$feed/Packages.gz"
+# An apk repository holding release 2, for `apk update && apk upgrade logjail`: packages.adb
+# as `apk mkndx` writes it (OpenWrt 25.12's feeds are such indexes, packages beside them).
+afeed=$owrt/apk-feed
+rm -rf "$afeed"
+mkdir -p "$afeed"
+cp "$pk"/*-r2.apk "$afeed/"
+"$apk" mkndx --allow-untrusted --output "$afeed/packages.adb" "$afeed"/*.apk >/dev/null
