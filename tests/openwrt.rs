@@ -1,6 +1,6 @@
-//! logjail's package on the real OpenWrt userland: opkg, apk-tools 3, procd, ubus, logd/logread, uci and
-//! firewall4 built from their upstream sources by the harness in `shared/openwrt` beside the
-//! checkout (see `tests/openwrt/prepare.sh`), each scenario in a fresh copy of that root,
+//! logjail's package on the real OpenWrt userland: opkg, apk-tools 3, procd, ubus, logd/logread,
+//! uci and firewall4 built from their upstream sources by the harness in `shared/openwrt` beside
+//! the checkout (see `tests/openwrt/prepare.sh`), each scenario in a fresh copy of that root,
 //! chrooted in new mount, network and PID namespaces, with an attacker namespace behind the
 //! WAN (`tests/openwrt/run.sh`).
 //!

@@ -1,6 +1,6 @@
 #!/bin/bash
-# prepare.sh BINARY: build the OpenWrt userland of ../shared/openwrt into target/owrt and the
-# packages the scenarios install, from BINARY (a host build of logjail):
+# prepare.sh BINARY|--userland: build the OpenWrt userland of ../shared/openwrt into target/owrt
+# and the packages the scenarios install, from BINARY (a host build of logjail):
 #   target/owrt/pkgs/logjail_V-r1_ARCH.ipk   the package as openwrt/build-ipk.sh makes it
 #   target/owrt/pkgs/logjail_V-r2_ARCH.ipk   the same with PKG_RELEASE 2 and a shipped config
 #                                            that differs (for `opkg upgrade`)
@@ -10,9 +10,10 @@
 #   target/owrt/build/jsonpath-head/jsonpath jsonfilter at upstream HEAD (does not read stdin)
 # The userland comes from shared/openwrt beside the checkout (LOGJAIL_OWRT_SHARED overrides;
 # from a git worktree, beside the main checkout). OWRT_TARGET: the target directory (default
-# target/). Idempotent; about 10-20 s when built.
+# target/). Idempotent; about 10-20 s when built. With --userland, only the userland (and its host
+# apk-tools, target/owrt/build/apk-tools/src/apk, for `apk mkpkg`).
 set -euo pipefail
-bin=${1:?usage: prepare.sh BINARY}
+bin=${1:?usage: prepare.sh BINARY|--userland}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 die() { echo "prepare.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, chroot, nf_tables); CI runs as root"
@@ -34,6 +35,7 @@ log=$owrt/build.log
 echo "prepare.sh: building the userland from $shared (log: $log)"
 "$owrt/build.sh" >"$log" 2>&1 || { tail -40 "$log"; die "build.sh failed"; }
 tail -1 "$log"
+[ "$bin" != --userland ] || exit 0
 # jsonfilter at upstream HEAD, for the procd_running regression (as the harness's example).
 jh=$owrt/build/jsonpath-head
 if [ ! -x "$jh/jsonpath" ] || [ "$owrt/tarballs/jsonpath-head.tar.gz" -nt "$jh/jsonpath" ]; then
