@@ -87,7 +87,12 @@ fn build(bin: &Path, arch: &str, out: &Path, apk: &Path) -> Output {
 
 /// Builds both packages of the host binary; returns the apk's path (the second line).
 fn host_apk(out: &Path) -> PathBuf {
-    let o = build(Path::new(env!("CARGO_BIN_EXE_logjail")), "x86_64", out, apk_tool());
+    let o = build(
+        Path::new(env!("CARGO_BIN_EXE_logjail")),
+        "x86_64",
+        out,
+        apk_tool(),
+    );
     let stdout = String::from_utf8(o.stdout).unwrap();
     assert!(
         o.status.success(),
@@ -139,7 +144,11 @@ fn dump(apk: &Path) -> Dump {
                 } else if let Some((k, v)) = line.trim().split_once(':') {
                     key = k.to_string();
                     let v = v.trim();
-                    let v = if v.starts_with('|') || v.starts_with('#') { "" } else { v };
+                    let v = if v.starts_with('|') || v.starts_with('#') {
+                        ""
+                    } else {
+                        v
+                    };
                     info.insert(key.clone(), v.to_string());
                 }
             }
@@ -226,9 +235,15 @@ fn maintainer_scripts_wrapped_as_package_pack_mk_does() {
     assert_eq!(s["post-install"], post_install);
     assert_eq!(
         s["post-upgrade"],
-        format!("#!/bin/sh\nexport PKG_UPGRADE=1\n{}", &post_install["#!/bin/sh\n".len()..])
+        format!(
+            "#!/bin/sh\nexport PKG_UPGRADE=1\n{}",
+            &post_install["#!/bin/sh\n".len()..]
+        )
     );
-    assert_eq!(s["pre-deinstall"], format!("{head}default_prerm\n{}", body("prerm")));
+    assert_eq!(
+        s["pre-deinstall"],
+        format!("{head}default_prerm\n{}", body("prerm"))
+    );
     assert_eq!(
         s["post-deinstall"],
         fs::read_to_string(root().join("openwrt/logjail/scripts/postrm")).unwrap()
@@ -251,9 +266,21 @@ fn files_modes_owners_list_and_conffile_sums() {
     let files = root().join("openwrt/logjail/files");
     use std::os::unix::fs::MetadataExt;
     let want = [
-        ("usr/sbin/logjail", 0o755, fs::read(env!("CARGO_BIN_EXE_logjail")).unwrap()),
-        ("etc/init.d/logjail", 0o755, fs::read(files.join("logjail.init")).unwrap()),
-        ("etc/config/logjail", 0o600, fs::read(files.join("logjail.config")).unwrap()),
+        (
+            "usr/sbin/logjail",
+            0o755,
+            fs::read(env!("CARGO_BIN_EXE_logjail")).unwrap(),
+        ),
+        (
+            "etc/init.d/logjail",
+            0o755,
+            fs::read(files.join("logjail.init")).unwrap(),
+        ),
+        (
+            "etc/config/logjail",
+            0o600,
+            fs::read(files.join("logjail.config")).unwrap(),
+        ),
     ];
     for (path, mode, content) in &want {
         let m = fs::metadata(x.join(path)).unwrap_or_else(|e| panic!("/{path}: {e}"));
@@ -279,7 +306,9 @@ fn files_modes_owners_list_and_conffile_sums() {
     found.sort();
     let list = fs::read_to_string(meta.join("logjail.list")).unwrap();
     assert_eq!(list.lines().collect::<Vec<_>>(), found, "logjail.list");
-    assert!(found.iter().any(|f| f == "/usr/share/nftables.d/table-pre/logjail.nft"));
+    assert!(found
+        .iter()
+        .any(|f| f == "/usr/share/nftables.d/table-pre/logjail.nft"));
     assert_eq!(
         fs::read_to_string(meta.join("logjail.conffiles")).unwrap(),
         "/etc/config/logjail\n"
@@ -303,7 +332,12 @@ fn same_inputs_same_apk() {
 #[test]
 fn refuses_an_apk_tool_that_is_not_apk_tools_3() {
     let out = support::scratch("apk-notool");
-    let o = build(Path::new(env!("CARGO_BIN_EXE_logjail")), "x86_64", &out, Path::new("true"));
+    let o = build(
+        Path::new(env!("CARGO_BIN_EXE_logjail")),
+        "x86_64",
+        &out,
+        Path::new("true"),
+    );
     assert!(!o.status.success(), "build-ipk.sh with APK=true succeeded");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("is not apk-tools 3"), "{err}");
