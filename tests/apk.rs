@@ -15,51 +15,11 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 const EPOCH: &str = "1700000000";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_logjail"))
-        .ancestors()
-        .nth(2)
-        .expect("target dir")
-        .to_path_buf()
-}
-
-/// The host apk-tools 3 of the harness, built once per test binary.
-fn apk_tool() -> &'static Path {
-    static APK: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let r = APK.get_or_init(|| {
-        let out = Command::new("bash")
-            .arg(root().join("tests/openwrt/prepare.sh"))
-            .arg("--userland")
-            .env("OWRT_TARGET", target_dir())
-            .output()
-            .map_err(|e| format!("bash tests/openwrt/prepare.sh: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "tests/openwrt/prepare.sh --userland failed ({}): {}{}",
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let apk = target_dir().join("owrt/build/apk-tools/src/apk");
-        if apk.is_file() {
-            Ok(apk)
-        } else {
-            Err(format!("the harness built no {}", apk.display()))
-        }
-    });
-    match r {
-        Ok(p) => p,
-        Err(e) => panic!("no apk-tools 3 for the apk tests: {e}"),
-    }
 }
 
 fn run(cmd: &mut Command) -> Vec<u8> {
@@ -91,7 +51,7 @@ fn host_apk(out: &Path) -> PathBuf {
         Path::new(env!("CARGO_BIN_EXE_logjail")),
         "x86_64",
         out,
-        apk_tool(),
+        support::owrt::apk_tools(),
     );
     let stdout = String::from_utf8(o.stdout).unwrap();
     assert!(
@@ -123,7 +83,10 @@ struct Dump {
 }
 
 fn dump(apk: &Path) -> Dump {
-    let text = String::from_utf8(run(Command::new(apk_tool()).arg("adbdump").arg(apk))).unwrap();
+    let text = String::from_utf8(run(Command::new(support::owrt::apk_tools())
+        .arg("adbdump")
+        .arg(apk)))
+    .unwrap();
     let mut info = BTreeMap::new();
     let mut scripts: BTreeMap<String, String> = BTreeMap::new();
     let mut section = "";
@@ -171,7 +134,7 @@ fn dump(apk: &Path) -> Dump {
 /// `apk extract` of the package into a fresh directory.
 fn extract(apk: &Path, into: &Path) {
     fs::create_dir_all(into).unwrap();
-    run(Command::new(apk_tool())
+    run(Command::new(support::owrt::apk_tools())
         .args(["extract", "--allow-untrusted", "--destination"])
         .arg(into)
         .arg(apk));
@@ -377,7 +340,7 @@ fn arch_all_becomes_noarch() {
     );
     let printed = run(Command::new("sh")
         .args(["-c", &script, "sh"])
-        .arg(apk_tool())
+        .arg(support::owrt::apk_tools())
         .env("SOURCE_DATE_EPOCH", EPOCH));
     let apk = PathBuf::from(String::from_utf8(printed).unwrap().trim());
     assert_eq!(apk, out.join("luci-app-demo-1.2.3-r4.apk"));
