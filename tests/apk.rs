@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 const EPOCH: &str = "1700000000";
 
@@ -65,6 +66,12 @@ fn host_apk(out: &Path) -> PathBuf {
     let apk = PathBuf::from(lines[1]);
     assert!(apk.is_file(), "build-ipk.sh printed {apk:?}, which is no file");
     apk
+}
+
+/// The apk of the host binary, built once for the tests that only read it.
+fn the_apk() -> &'static Path {
+    static APK: OnceLock<PathBuf> = OnceLock::new();
+    APK.get_or_init(|| host_apk(&support::scratch("apk-pkg")))
 }
 
 fn makefile_var(name: &str) -> String {
@@ -142,15 +149,14 @@ fn extract(apk: &Path, into: &Path) {
 
 #[test]
 fn package_info_as_openwrt_makes_it() {
-    let out = support::scratch("apk-info");
-    let apk = host_apk(&out);
+    let apk = the_apk();
     let version = format!("{}-r{}", env!("CARGO_PKG_VERSION"), makefile_var("PKG_RELEASE"));
     assert_eq!(
         apk.file_name().unwrap().to_str().unwrap(),
         format!("logjail-{version}.apk"),
         "OpenWrt names apks NAME-VERSION.apk"
     );
-    let d = dump(&apk);
+    let d = dump(apk);
     let i = &d.info;
     assert_eq!(i["name"], "logjail");
     assert_eq!(i["version"], version);
@@ -170,7 +176,7 @@ fn package_info_as_openwrt_makes_it() {
 #[test]
 fn maintainer_scripts_wrapped_as_package_pack_mk_does() {
     let out = support::scratch("apk-scripts");
-    let s = dump(&host_apk(&out)).scripts;
+    let s = dump(the_apk()).scripts;
     let names: Vec<&str> = s.keys().map(String::as_str).collect();
     assert_eq!(
         names,
@@ -222,10 +228,8 @@ fn maintainer_scripts_wrapped_as_package_pack_mk_does() {
 
 #[test]
 fn files_modes_owners_list_and_conffile_sums() {
-    let out = support::scratch("apk-files");
-    let apk = host_apk(&out);
-    let x = out.join("x");
-    extract(&apk, &x);
+    let x = support::scratch("apk-files");
+    extract(the_apk(), &x);
     let files = root().join("openwrt/logjail/files");
     use std::os::unix::fs::MetadataExt;
     let want = [
@@ -286,9 +290,11 @@ fn files_modes_owners_list_and_conffile_sums() {
 
 #[test]
 fn same_inputs_same_apk() {
-    let a = host_apk(&support::scratch("apk-repro-a"));
-    let b = host_apk(&support::scratch("apk-repro-b"));
-    assert!(fs::read(a).unwrap() == fs::read(b).unwrap(), "two builds differ");
+    let again = host_apk(&support::scratch("apk-repro"));
+    assert!(
+        fs::read(the_apk()).unwrap() == fs::read(again).unwrap(),
+        "two builds differ"
+    );
 }
 
 /// Not apk-tools 3 (no `apk mkpkg`): the build fails and says so; no apk is left.
