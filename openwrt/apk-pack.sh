@@ -123,24 +123,28 @@ apk_pack() (
 		return 1
 	fi
 
+	command -v sha256sum >/dev/null || { echo "apk-pack: no sha256sum" >&2 && return 1; }
+
+	# Called in an AND-OR list (`apk_pack ... || die`), where sh ignores `set -e`: each step
+	# is checked.
 	files=$awork/files
 	sdir=$awork/scripts
-	rm -rf "$awork"
-	mkdir -p "$awork" "$sdir"
-	cp -Rp "$data" "$files"
 	meta=$files/lib/apk/packages
-	mkdir -p "$meta"
-	chmod 0755 "$files/lib" "$files/lib/apk" "$meta"
-	(cd "$files" && find . \( -type f -o -type l \) | sed 's|^\.||' | LC_ALL=C sort) >"$awork/list"
-	mv "$awork/list" "$meta/$name.list"
+	{
+		rm -rf "$awork" && mkdir -p "$awork" "$sdir" && cp -Rp "$data" "$files" &&
+			mkdir -p "$meta" && chmod 0755 "$files/lib" "$files/lib/apk" "$meta" &&
+			(cd "$files" && find . \( -type f -o -type l \)) >"$awork/found" &&
+			sed 's|^\.||' "$awork/found" | LC_ALL=C sort >"$meta/$name.list"
+	} || { echo "apk-pack: cannot stage the files in $awork" >&2 && return 1; }
 	if [ -s "$cdir/conffiles" ]; then
-		cp "$cdir/conffiles" "$meta/$name.conffiles"
+		cp "$cdir/conffiles" "$meta/$name.conffiles" || return 1
 		while IFS= read -r f; do
 			[ -f "$files/$f" ] || continue
-			printf '%s %s\n' "$f" "$(sha256sum <"$files/$f" | cut -d' ' -f1)"
-		done <"$cdir/conffiles" >"$meta/$name.conffiles_static"
+			sum=$(sha256sum <"$files/$f") || return 1
+			printf '%s %s\n' "$f" "${sum%% *}"
+		done <"$cdir/conffiles" >"$meta/$name.conffiles_static" || return 1
 	fi
-	chmod 0644 "$meta"/*
+	chmod 0644 "$meta"/* || return 1
 
 	set -- mkpkg \
 		--info "name:$name" \
@@ -153,7 +157,8 @@ apk_pack() (
 		--info "maintainer:$(apk_field "$control" Maintainer)"
 	provides=$(apk_field "$control" Provides)
 	[ -z "$provides" ] || set -- "$@" --info "provides:$(apk_depends "$provides")"
-	apk_scripts "$cdir" "$name" "$sdir" >"$awork/scripts.args"
+	apk_scripts "$cdir" "$name" "$sdir" >"$awork/scripts.args" ||
+		{ echo "apk-pack: cannot write the scripts in $sdir" >&2 && return 1; }
 	while IFS= read -r s; do
 		set -- "$@" --script "$s"
 	done <"$awork/scripts.args"

@@ -12,11 +12,11 @@
 # ./data.tar.gz (the files) and ./control.tar.gz (control, conffiles, postinst, prerm,
 # postrm). Installed-Size is the size of the uncompressed data tar in bytes.
 #
-# With APK=PATH (apk-tools 3, whose `apk mkpkg` OpenWrt 25.12 uses) it also makes the .apk
-# from the same files, control fields and scripts: OUTDIR/logjail-VERSION.apk, as OpenWrt's
-# include/package-pack.mk does with CONFIG_USE_APK (see apk-pack.sh); it prints the ipk's path,
-# then the apk's. The apk's name has no architecture, as in OpenWrt's per-arch feeds: use one
-# OUTDIR per architecture.
+# With APK=PATH (apk-tools 3, whose `apk mkpkg` OpenWrt 25.12 uses; it also needs sha256sum)
+# it also makes the .apk from the same files, control fields and scripts:
+# OUTDIR/logjail-VERSION.apk, as OpenWrt's include/package-pack.mk does with CONFIG_USE_APK
+# (see apk-pack.sh); it prints the ipk's path, then the apk's. The apk's name has no
+# architecture, as in OpenWrt's per-arch feeds: use one OUTDIR per architecture.
 set -eu
 umask 022
 
