@@ -45,14 +45,15 @@ if [ ! -x "$jh/jsonpath" ] || [ "$owrt/tarballs/jsonpath-head.tar.gz" -nt "$jh/j
 		cmake -S . -B . -DCMAKE_PREFIX_PATH="$owrt/root/usr" >/dev/null &&
 		make -j2 >/dev/null 2>&1) || die "jsonpath-head did not build"
 fi
-# The packages.
+# The packages. With APK, build-ipk.sh makes each package as an .apk too (`apk mkpkg`).
 arch=$(uname -m)
+apk=$owrt/build/apk-tools/src/apk
+[ -x "$apk" ] || die "build.sh made no host apk-tools ($apk)"
+export APK=$apk
 pk=$owrt/pkgs
 rm -rf "$pk"
 mkdir -p "$pk"
-apk=$owrt/build/apk-tools/src/apk
-[ -x "$apk" ] || die "build.sh made no host apk-tools ($apk)"
-APK=$apk sh "$repo/openwrt/build-ipk.sh" "$bin" "$arch" "$pk" >/dev/null
+sh "$repo/openwrt/build-ipk.sh" "$bin" "$arch" "$pk" >/dev/null
 v2=$owrt/pkg-r2
 rm -rf "$v2"
 mkdir -p "$v2"
@@ -60,7 +61,7 @@ cp "$repo/Cargo.toml" "$v2/"
 cp -r "$repo/openwrt" "$v2/"
 sed -i 's/^PKG_RELEASE:=.*/PKG_RELEASE:=2/' "$v2/openwrt/logjail/Makefile"
 printf '\n# Shipped with release 2.\n' >>"$v2/openwrt/logjail/files/logjail.config"
-APK=$apk sh "$v2/openwrt/build-ipk.sh" "$bin" "$arch" "$pk" >/dev/null
+sh "$v2/openwrt/build-ipk.sh" "$bin" "$arch" "$pk" >/dev/null
 ls "$pk"
 # A feed holding release 2, for `opkg update && opkg upgrade logjail` (Packages.gz as
 # OpenWrt's ipkg-make-index.sh writes it: the control fields, Filename, Size, SHA256sum).
