@@ -1,6 +1,6 @@
-//! logjail's package on the real OpenWrt userland: opkg, procd, ubus, logd/logread, uci and
-//! firewall4 built from their upstream sources by the harness in `shared/openwrt` beside the
-//! checkout (see `tests/openwrt/prepare.sh`), each scenario in a fresh copy of that root,
+//! logjail's package on the real OpenWrt userland: opkg, apk-tools 3, procd, ubus, logd/logread,
+//! uci and firewall4 built from their upstream sources by the harness in `shared/openwrt` beside
+//! the checkout (see `tests/openwrt/prepare.sh`), each scenario in a fresh copy of that root,
 //! chrooted in new mount, network and PID namespaces, with an attacker namespace behind the
 //! WAN (`tests/openwrt/run.sh`).
 //!
@@ -122,6 +122,23 @@ fn opkg_install_upgrade_remove() {
     scenario("opkg", &[]);
 }
 
+/// Issue 17, OpenWrt 25.12: the .apk that `build-ipk.sh` makes with `APK=` is installed by
+/// the real apk-tools 3 (`apk add FILE`: service started under procd, fw4's sets and rules in
+/// place, a ban through logd), upgraded by `apk add` of release 2's file (the user's edited
+/// conffile kept, the new one beside it as `.apk-new`, bans and state kept, a new process) and
+/// removed by `apk del` (no process, service, set or rule left).
+#[test]
+fn apk_add_upgrade_del() {
+    scenario("apk", &[]);
+}
+
+/// The same, upgraded from a repository (`apk mkndx` index) with `apk update` and
+/// `apk upgrade --available` (apk pinned the first release to its file).
+#[test]
+fn apk_upgrade_from_a_repository() {
+    scenario("apk", &["UPGRADE=repo"]);
+}
+
 #[test]
 fn procd_service_lifecycle() {
     scenario("procd", &[]);
@@ -157,6 +174,7 @@ fn scripts_are_shellcheck_clean() {
     let ash = [
         "lib.sh",
         "opkg.sh",
+        "apk.sh",
         "procd.sh",
         "logd.sh",
         "fw4.sh",

@@ -32,8 +32,9 @@ cp "$owrt/fixtures/fake-netifd.uc" "$t/"
 cp "$owrt/fixtures/etc/config/network" "$root/etc/config/"
 # OpenWrt's default firewall (lan + wan zones), plus SSH open on the WAN: the attacker's target.
 cat "$owrt/fixtures/etc/config/firewall" "$here/firewall-ssh.config" >"$root/etc/config/firewall"
-cp "$owrt"/pkgs/*.ipk "$root/root/"
+cp "$owrt"/pkgs/*.ipk "$owrt"/pkgs/*.apk "$root/root/"
 cp -r "$owrt/feed" "$root/root/feed"
+cp -r "$owrt/apk-feed" "$root/root/apk-feed"
 # Debian's dropbear and its client (dropbear-bin), linked against the host's libraries that
 # owrt-ns.sh binds into the root.
 for b in /usr/sbin/dropbear /usr/bin/dbclient; do

@@ -14,12 +14,14 @@
 //! | a kernel-backed `logjail run` in the namespace, nf_tables event watch | [`nft_daemon`] |
 //! | an attacker namespace joined by a veth pair, probes from it | [`peer`] |
 //! | one source driven by the daemon's poll loop, captured logs, process groups | [`source_loop`] |
+//! | the OpenWrt userland harness's host tools (apk-tools 3) | [`owrt`] |
 #![allow(dead_code)]
 
 pub mod daemon;
 pub mod netns;
 pub mod nft;
 pub mod nft_daemon;
+pub mod owrt;
 pub mod peer;
 pub mod source_loop;
 
