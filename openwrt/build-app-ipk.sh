@@ -91,3 +91,9 @@ ipk=$outdir/${name}_${full_version}_all.ipk
 	gzip -n -9 >"$ipk.tmp"
 mv "$ipk.tmp" "$ipk"
 echo "$ipk"
+if [ -n "${APK:-}" ]; then
+	# The same package as an apk (OpenWrt 25.12), from the same staged files and control.
+	# shellcheck source=openwrt/apk-pack.sh
+	. "$(dirname -- "$0")/apk-pack.sh"
+	apk_pack "$APK" "$d" "$c" "$work/apk" "$outdir" || die "no apk made"
+fi
