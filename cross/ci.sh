@@ -5,7 +5,9 @@
 #      big-endian CPU (wire formats, filters, jails, state),
 #   3. builds the mips and aarch64 release binaries,
 #   4. runs `logjail --version` and `logjail test dropbear` on a sample under qemu,
-#   5. packs both into .ipk files (mips_24kc, aarch64_cortex-a53) in target/cross/ipk,
+#   5. packs both into .ipk (opkg, OpenWrt 24.10) and .apk (apk-tools 3, OpenWrt 25.12) files
+#      for mips_24kc and aarch64_cortex-a53 in target/cross/packages/ARCH/; `apk mkpkg` is the
+#      OpenWrt userland harness's host apk-tools (built by the host tests, else here),
 #   6. prints the binary sizes against the budget.
 # Cargo's target directory is target/cross, apart from the host build's.
 set -eu
@@ -36,14 +38,23 @@ for t in $targets; do
 	smoke "$t"
 done
 
-step "ipk packages [$(elapsed)]"
+step "ipk and apk packages [$(elapsed)]"
+apk=$LOGJAIL_ROOT/target/owrt/build/apk-tools/src/apk
+[ -x "$apk" ] || bash "$LOGJAIL_ROOT/tests/openwrt/prepare.sh" --userland
 for pair in mips-unknown-linux-musl:mips_24kc aarch64-unknown-linux-musl:aarch64_cortex-a53; do
-	ipk=$(sh "$LOGJAIL_ROOT/openwrt/build-ipk.sh" "$(release_bin "${pair%%:*}")" "${pair#*:}" \
-		"$LOGJAIL_CROSS_TARGET_DIR/ipk")
+	arch=${pair#*:}
+	pkgs=$(APK=$apk sh "$LOGJAIL_ROOT/openwrt/build-ipk.sh" "$(release_bin "${pair%%:*}")" "$arch" \
+		"$LOGJAIL_CROSS_TARGET_DIR/packages/$arch")
+	ipk=$(echo "$pkgs" | sed -n 1p)
+	apkfile=$(echo "$pkgs" | sed -n 2p)
 	members=$(tar -tzf "$ipk" | tr '\n' ' ')
 	[ "$members" = "./debian-binary ./data.tar.gz ./control.tar.gz " ] ||
 		{ echo "ci: $ipk has members $members" >&2 && exit 1; }
-	echo "$ipk ($(wc -c <"$ipk" | tr -d ' ') bytes)"
+	"$apk" adbdump "$apkfile" | grep -qx "  arch: $arch" ||
+		{ echo "ci: $apkfile is not for $arch" >&2 && exit 1; }
+	for p in "$ipk" "$apkfile"; do
+		echo "$p ($(wc -c <"$p" | tr -d ' ') bytes)"
+	done
 done
 
 step "sizes [$(elapsed)]"

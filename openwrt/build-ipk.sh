@@ -11,8 +11,21 @@
 # The ipk is what OpenWrt's ipkg-build makes: a gzipped tar of ./debian-binary ("2.0"),
 # ./data.tar.gz (the files) and ./control.tar.gz (control, conffiles, postinst, prerm,
 # postrm). Installed-Size is the size of the uncompressed data tar in bytes.
+#
+# With APK=PATH (apk-tools 3, whose `apk mkpkg` OpenWrt 25.12 uses; it also needs sha256sum)
+# it also makes the .apk from the same files, control fields and scripts:
+# OUTDIR/logjail-VERSION.apk, as OpenWrt's include/package-pack.mk does with CONFIG_USE_APK
+# (see apk-pack.sh); it prints the ipk's path, then the apk's. The apk's name has no
+# architecture, as in OpenWrt's per-arch feeds: use one OUTDIR per architecture.
 set -eu
 umask 022
+
+# build-ipk.sh --app PKGDIR OUTDIR: a package without a binary (architecture all), such as
+# openwrt/luci-app-logjail; see build-app-ipk.sh.
+if [ "${1:-}" = --app ]; then
+	shift
+	exec sh "$(dirname -- "$0")/build-app-ipk.sh" "$@"
+fi
 
 usage() {
 	echo "usage: $0 BINARY ARCH OUTDIR" >&2
@@ -130,6 +143,7 @@ Source: feeds/logjail/logjail
 SourceName: logjail
 License: MIT
 Section: net
+Maintainer: logjail developers
 Architecture: $arch
 Installed-Size: $installed_size
 Description: Intrusion prevention: bans hosts that fail logins, in fw4 sets.
@@ -152,3 +166,10 @@ ipk=$outdir/logjail_${full_version}_${arch}.ipk
 	gzip -n -9 >"$ipk.tmp"
 mv "$ipk.tmp" "$ipk"
 echo "$ipk"
+
+# --- the apk (OpenWrt 25.12): the same files, fields and scripts, packed by `apk mkpkg` ---
+if [ -n "${APK:-}" ]; then
+	# shellcheck source=openwrt/apk-pack.sh
+	. "$here/apk-pack.sh"
+	apk_pack "$APK" "$d" "$c" "$work/apk" "$outdir" || die "no apk made"
+fi

@@ -20,6 +20,7 @@ pub mod filter;
 pub mod firewall;
 pub mod jail;
 pub mod json;
+pub mod json_object;
 pub mod lapi;
 pub mod line;
 pub mod logging;

@@ -18,6 +18,7 @@ fn main() {
         Verb::Unban(a) => cmd::ctl::unban(a),
         Verb::Reload(a) => cmd::ctl::reload(a),
         Verb::Version(a) => cmd::ctl::version(a),
+        Verb::Rpcd(a) => cmd::rpcd::run(a),
     };
     std::process::exit(code);
 }

@@ -141,7 +141,7 @@ fn hunted() -> Vec<(&'static str, String, Option<&'static str>)> {
         ("sshd[9]", format!("Connection closed by invalid user a {b} port 22 203.0.113.107 port 4242 [preauth]"), None), // the same connection as its "Invalid user" line: counted there
         ("sshd[9]", format!("Bad protocol version identification 'SSH-2.0-x from {b} port 22' from 203.0.113.108 port 4242"), None), // ddos mode only
         ("sshd[9]", format!("Unable to negotiate with 203.0.113.109 port 4242: no matching cipher found. Their offer: x from {b} port 22"), None), // aggressive mode only
-        ("sshd[9]", format!("pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.110  user=a rhost={b}"), None), // the same attempt as its Failed password line
+        ("sshd[9]", format!("pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.110  user=a rhost={b}"), None), // user= holds a space: missed, never framed
         ("sshd[9]", format!("Disconnecting invalid user a {b} port 22: Too many authentication failures 203.0.113.111 port 4242: Too many authentication failures [preauth]"), None), // aggressive mode only: the same event as "maximum authentication attempts exceeded"
         ("dropbear[9]", format!("Exit before auth from <203.0.113.112:4242>: (user 'a from <{b}:22>: (user ', 3 fails): Max auth tries reached - user 'b'"), Some("203.0.113.112")),
         ("uhttpd[9]", format!("luci: failed login on /cgi-bin/luci/ from {b} for root from {b} from 203.0.113.113"), Some("203.0.113.113")),

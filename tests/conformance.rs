@@ -93,10 +93,6 @@ const KNOWN: &[(&str, &str)] = &[
     // authentication failures only (see the filter headers), where sshguard also scores other
     // misbehaviour of the same daemon.
     (
-        "pam_unix(dovecot:auth)",
-        "dovecot: the PAM line; the login process logs the same failure with rip=",
-    ),
-    (
         "non-SMTP command from",
         "postfix-sasl: a protocol error, not an authentication failure",
     ),

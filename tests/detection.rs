@@ -8,6 +8,11 @@
 //! entries below them come from (the service's source file and version range, or its
 //! documentation); every entry must have one. `#` lines and blank lines are comments.
 //!
+//! One attempt counts once: an entry `=ADDR` is a further line of the attempt of an entry
+//! before it (the same host within the companion's window, see `logjail::jail::attempt`). The
+//! filter may find ADDR in it or nothing, but it must not count again; a failure entry must
+//! count. Attempts are followed per file and mode, with the lines' own times.
+//!
 //! Each failure line is also given to every other built-in filter in its widest mode: a match
 //! there is a *cross* count (a line of one program feeding another's filter).
 //!
@@ -15,6 +20,7 @@
 //! independent corpus); their scores are printed, the thresholds hold for the shipped corpus.
 
 use logjail::filter::{self, Filter, Mode, Options, Outcome};
+use logjail::jail::attempt::{Attempt, Pending, Role};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -76,8 +82,15 @@ fn load(name: &str, mode: Mode) -> Filter {
 }
 
 fn verdict(f: &Filter, raw: &[u8]) -> Option<String> {
-    match f.check_line(&logjail::line::parse(raw, 1_733_420_638)) {
-        Outcome::Match(m) => Some(m.addr.to_string()),
+    found(f, raw).map(|(addr, _, _)| addr)
+}
+
+/// The address a filter finds, the rule's role among one attempt's lines, and the line's time.
+fn found(f: &Filter, raw: &[u8]) -> Option<(String, Role, i64)> {
+    const NOW: i64 = 1_733_420_638;
+    let line = logjail::line::parse(raw, NOW);
+    match f.check_line(&line) {
+        Outcome::Match(m) => Some((m.addr.to_string(), f.role(m.rule), line.time.unwrap_or(NOW))),
         Outcome::Ignored | Outcome::NoMatch => None,
     }
 }
@@ -106,6 +119,8 @@ fn score_dir(dir: &Path, require_sources: bool) -> BTreeMap<String, Score> {
         );
         let mut by_mode: BTreeMap<&str, Filter> = BTreeMap::new();
         let mut per_mode: BTreeMap<String, Score> = BTreeMap::new();
+        // Per mode and host, the attempt its last companion line opened.
+        let mut attempts: BTreeMap<(String, String), Pending> = BTreeMap::new();
         let bytes = std::fs::read(&path).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         let mut source = false;
@@ -136,16 +151,41 @@ fn score_dir(dir: &Path, require_sources: bool) -> BTreeMap<String, Score> {
             }
             let f = by_mode.entry(mode).or_insert_with(|| load(&name, m));
             let raw = unescape(line);
-            let got = verdict(f, &raw);
+            let hit = found(f, &raw);
             let key = match mode {
                 "normal" => name.clone(),
                 _ => format!("{name}@{mode}"),
             };
+            let counted = hit.as_ref().map(|(addr, role, time)| {
+                let p = attempts.entry((key.clone(), addr.clone())).or_default();
+                p.judge(*role, *time) == Attempt::New
+            });
+            let got = hit.map(|(addr, _, _)| addr);
             let s = per_mode.entry(key).or_default();
+            if let Some(same) = want.strip_prefix('=') {
+                // A further line of one attempt: the same host or none, and not counted again.
+                s.negatives += 1;
+                match (&got, counted) {
+                    (Some(g), _) if g != same => {
+                        s.wrong += 1;
+                        s.misses.push(format!("{at}: WRONG {g} (want ={same}) | {line}"));
+                    }
+                    (Some(g), Some(true)) => {
+                        s.false_counts += 1;
+                        s.misses.push(format!("{at}: COUNTED AGAIN {g}@{mode} | {line}"));
+                    }
+                    _ => {}
+                }
+                continue;
+            }
             let positive = want != "none" && want != "ignored";
             if positive {
                 s.positives += 1;
                 match &got {
+                    Some(g) if g == want && counted == Some(false) => {
+                        s.misses
+                            .push(format!("{at}: SAME ATTEMPT (want a new one) | {line}"));
+                    }
                     Some(g) if g == want => s.found += 1,
                     Some(g) => {
                         s.wrong += 1;

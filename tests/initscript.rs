@@ -314,6 +314,7 @@ fn shellcheck_is_clean() {
         "openwrt/logjail/scripts/prerm",
         "openwrt/logjail/scripts/postrm",
         "openwrt/build-ipk.sh",
+        "openwrt/apk-pack.sh",
         "cross/env.sh",
         "cross/install-deps.sh",
         "cross/build-all.sh",

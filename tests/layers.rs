@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 const CORE: &[&str] = &[
     "addr.rs",
     "bytes.rs",
+    "json_object.rs",
     "addrwatch/tracker.rs",
     "line/",
     "filter/",

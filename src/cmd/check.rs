@@ -26,8 +26,10 @@ pub fn run(args: &CheckArgs) -> i32 {
     }
     let mut bad = false;
     for jail in &loaded.config.jails {
-        if let Err(e) = crate::filter::load(&jail.filter, &loaded.config.main.filter_dir) {
-            eprintln!("{}: jail '{}': {e}", args.config, jail.name);
+        let dir = &loaded.config.main.filter_dir;
+        if let Err(e) = crate::filter::load_with(&jail.filter, dir, &jail.filter_options()) {
+            let line = jail.line_of(&e);
+            eprintln!("{}:{line}: jail '{}': {e}", args.config, jail.name);
             bad = true;
         }
     }
@@ -103,9 +105,15 @@ fn jail_block(out: &mut String, j: &JailConfig) {
         None => "none".into(),
         max => Duration(max).to_string(),
     };
-    let rows: [(&str, String); 13] = [
+    let programs = match j.programs.as_slice() {
+        [] => "(the filter's own)".to_string(),
+        some => some.join(" "),
+    };
+    let rows: [(&str, String); 15] = [
         ("enabled", yes_no(j.enabled)),
         ("filter", j.filter.clone()),
+        ("mode", j.mode.to_string()),
+        ("program", programs),
         ("maxretry", j.maxretry.to_string()),
         ("findtime", Duration(Some(j.findtime)).to_string()),
         ("bantime", Duration(j.bantime).to_string()),

@@ -24,6 +24,7 @@ pub enum Verb {
     Unban(UnbanArgs),
     Reload(ReloadArgs),
     Version(VersionArgs),
+    Rpcd(RpcdArgs),
 }
 
 #[derive(FromArgs, Debug)]
@@ -75,6 +76,12 @@ pub struct TestArgs {
     /// list the built-in filters and exit
     #[argh(switch)]
     pub list: bool,
+    /// the filter's mode: normal (default), ddos or aggressive, as a jail's `option mode`
+    #[argh(option)]
+    pub mode: Option<String>,
+    /// a program name added to the filter's own, as a jail's `list program` (repeatable)
+    #[argh(option)]
+    pub program: Vec<String>,
     /// built-in filter name or filter file path, then a log file or `-` for stdin
     #[argh(positional, greedy)]
     pub args: Vec<String>,
@@ -181,4 +188,19 @@ control_verb! {
     /// Print the version of this program and of the running daemon.
     VersionArgs, "version", {
     }
+}
+
+#[derive(FromArgs, Debug)]
+/// rpcd exec plugin for LuCI: `list` prints the methods, `call METHOD` answers one (JSON).
+#[argh(subcommand, name = "rpcd")]
+pub struct RpcdArgs {
+    /// configuration file (UCI), for the control socket and the filter directory
+    #[argh(option, short = 'c', default = "DEFAULT_CONFIG.into()")]
+    pub config: String,
+    /// control socket path (overrides the configuration)
+    #[argh(option)]
+    pub socket: Option<String>,
+    /// list, or call and a method name
+    #[argh(positional, greedy)]
+    pub args: Vec<String>,
 }

@@ -9,6 +9,8 @@ pub mod event_loop;
 pub mod lapi_client;
 pub mod lapi_conn;
 pub mod lapi_report;
+pub mod rpcd;
+pub mod rpcd_methods;
 pub mod run;
 pub mod show;
 pub mod startup;

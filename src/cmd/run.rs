@@ -43,8 +43,9 @@ pub fn run(args: &RunArgs) -> i32 {
     let mut engine = match Engine::new(&config, &own, seed) {
         Ok(d) => d,
         Err(e) => {
-            log::error!("{}: {e}", path.display());
-            eprintln!("logjail: {}: {e}", path.display());
+            let e = e.at(&path.display().to_string());
+            log::error!("{e}");
+            eprintln!("logjail: {e}");
             return 1;
         }
     };
@@ -193,7 +194,7 @@ fn reload(
         Ok(d) => d,
         Err(e) => {
             log::error!("reload: {e}; keeping the running configuration");
-            return (old, Err(format!("{}: {e}", path.display())));
+            return (old, Err(e.at(&path.display().to_string())));
         }
     };
     log::set_max_level(config.main.loglevel.max(log::max_level()));

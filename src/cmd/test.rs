@@ -11,6 +11,9 @@
 //! IPv6 under their /64. The offender table has a fixed capacity ([`HOSTS`]); once it is full,
 //! matches of further offenders are added up under `other`.
 //!
+//! Hosts are counted per attempt, as a jail counts them: the lines a filter marks as one
+//! attempt's (`failregex[companion=SECS]`, see [`crate::jail::attempt`]) count once.
+//!
 //! `--json` prints exactly one object, `{"lines":N,"matched":N,"ignored":N,"hosts":{"ADDR":N}}`,
 //! with `"other":N` among the hosts only when the table overflowed. With `--json` the
 //! `--print-*` lines go to standard error, so standard output stays one object.
@@ -19,6 +22,7 @@ use crate::addr::Host;
 use crate::cmd::cli::TestArgs;
 use crate::filter::dispatch::Dispatch;
 use crate::filter::{self, Filter, Outcome};
+use crate::jail::attempt::{Attempt, Pending, Role};
 use crate::source::lines::Lines;
 use heapless::index_map::FnvIndexMap;
 use std::fmt::Write as _;
@@ -44,17 +48,31 @@ pub fn run(args: &TestArgs) -> i32 {
         print_matched: args.print_matched,
     };
     let mut positional = Vec::new();
-    for a in &args.args {
+    let mut mode = args.mode.clone();
+    let mut programs = args.program.clone();
+    let mut rest = args.args.iter();
+    while let Some(a) = rest.next() {
         match a.as_str() {
             "--json" => opts.json = true,
             "--print-missed" => opts.print_missed = true,
             "--print-matched" => opts.print_matched = true,
+            "--mode" | "--program" => {
+                let Some(value) = rest.next() else {
+                    eprintln!("logjail test: {a} needs a value");
+                    return 1;
+                };
+                if a == "--mode" {
+                    mode = Some(value.clone());
+                } else {
+                    programs.push(value.clone());
+                }
+            }
             _ => positional.push(a.as_str()),
         }
     }
     let [filter_name, input] = positional.as_slice() else {
         eprintln!(
-            "usage: logjail test [-c CONFIG] [--json] [--print-missed] [--print-matched] FILTER[,FILTER...]|all LOGFILE|-"
+            "usage: logjail test [-c CONFIG] [--json] [--print-missed] [--print-matched] [--mode MODE] [--program NAME]... FILTER[,FILTER...]|all LOGFILE|-"
         );
         eprintln!("       logjail test --list");
         return 1;
@@ -64,9 +82,34 @@ pub fn run(args: &TestArgs) -> i32 {
     } else {
         filter_name.split(',').filter(|n| !n.is_empty()).collect()
     };
+    let mut options = filter::Options {
+        programs,
+        ..filter::Options::default()
+    };
+    if let Some(m) = mode {
+        match m.parse() {
+            Ok(m) => options.mode = m,
+            Err(e) => {
+                eprintln!("logjail test: --mode: {e}");
+                return 1;
+            }
+        }
+    }
+    let several = names.len() > 1;
     let mut filters = Vec::with_capacity(names.len());
     for name in names {
-        match filter::load(name, &dir) {
+        // With several filters, one without the mode asked for runs in `normal`.
+        let loaded = match filter::load_with(name, &dir, &options) {
+            Err(filter::FilterError::Mode { .. }) if several => {
+                let normal = filter::Options {
+                    mode: filter::Mode::Normal,
+                    programs: options.programs.clone(),
+                };
+                filter::load_with(name, &dir, &normal)
+            }
+            other => other,
+        };
+        match loaded {
             Ok(f) => filters.push(f),
             Err(e) => {
                 eprintln!("logjail test: {e}");
@@ -155,7 +198,8 @@ pub struct Report {
     pub lines: u64,
     pub matched: u64,
     pub ignored: u64,
-    pub hosts: Box<FnvIndexMap<Host, u64, HOSTS>>,
+    /// Attempts per host, and the attempt its last companion line announced.
+    pub hosts: Box<FnvIndexMap<Host, (u64, Pending), HOSTS>>,
     /// Matches of offenders that found the table full.
     pub other: u64,
 }
@@ -171,17 +215,25 @@ impl Report {
         }
     }
 
-    fn count(&mut self, host: Host) {
-        if let Some(n) = self.hosts.get_mut(&host) {
-            *n += 1;
-        } else if self.hosts.insert(host, 1).is_err() {
+    /// Counts a line of `host` at `time` as a jail does: a further line of an attempt counted
+    /// already ([`crate::jail::attempt`]) is not counted again.
+    fn count(&mut self, host: Host, role: Role, time: i64) {
+        if let Some((n, pending)) = self.hosts.get_mut(&host) {
+            if pending.judge(role, time) == Attempt::New {
+                *n += 1;
+            }
+            return;
+        }
+        let mut pending = Pending::default();
+        pending.judge(role, time);
+        if self.hosts.insert(host, (1, pending)).is_err() {
             self.other += 1;
         }
     }
 
     /// Hosts by address.
     fn sorted(&self) -> Vec<(Host, u64)> {
-        let mut v: Vec<_> = self.hosts.iter().map(|(h, n)| (*h, *n)).collect();
+        let mut v: Vec<_> = self.hosts.iter().map(|(h, (n, _))| (*h, *n)).collect();
         v.sort();
         v
     }
@@ -256,7 +308,7 @@ pub fn scan(
     let mut one = |raw: &[u8], report: &mut Report| -> io::Result<()> {
         report.lines += 1;
         let line = crate::line::parse(raw, now);
-        let mut first: Option<Outcome> = None;
+        let mut first: Option<(Outcome, usize)> = None;
         for fi in dispatch.filters(line.program) {
             let filter = &filters[fi];
             let outcome = filter.check(line.message);
@@ -277,14 +329,15 @@ pub fn scan(
                 }
                 Outcome::NoMatch => continue,
             }
-            first.get_or_insert(outcome);
+            first.get_or_insert((outcome, fi));
         }
         match first {
-            Some(Outcome::Match(m)) => {
+            Some((Outcome::Match(m), fi)) => {
                 report.matched += 1;
-                report.count(Host::new(m.addr, V6_PREFIX));
+                let role = filters[fi].role(m.rule);
+                report.count(Host::new(m.addr, V6_PREFIX), role, line.time.unwrap_or(now));
             }
-            Some(Outcome::Ignored) => report.ignored += 1,
+            Some((Outcome::Ignored, _)) => report.ignored += 1,
             _ if args.print_missed => {
                 writeln!(trace, "MISS | {}", crate::bytes::Shown(raw))?;
             }
@@ -312,84 +365,5 @@ pub fn scan(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn run_on(filter: &str, log: &str) -> Report {
-        let f = Filter::parse("t", filter).unwrap();
-        scan(&[f], log.as_bytes(), 0, &Options::default(), &mut io::sink()).unwrap()
-    }
-
-    #[test]
-    fn counts_lines_matches_and_v6_by_prefix() {
-        let r = run_on(
-            "failregex ^bad <HOST>$\nignoreregex ^bad 10\\.",
-            "bad 1.2.3.4\nbad 2001:db8:bad::1\nbad 2001:db8:bad::2\nok\nbad 10.0.0.1\nbad 1.2.3.4",
-        );
-        assert_eq!((r.lines, r.matched, r.ignored), (6, 4, 1));
-        assert_eq!(
-            r.json(),
-            "{\"lines\":6,\"matched\":4,\"ignored\":1,\"hosts\":{\"1.2.3.4\":2,\"2001:db8:bad::/64\":2}}\n"
-        );
-    }
-
-    #[test]
-    fn several_filters_count_each_line_once_and_name_the_filter() {
-        let a = Filter::parse("a", "failregex ^bad <HOST>$").unwrap();
-        let b = Filter::parse("b", "failregex ^(?:bad|worse) <HOST>$").unwrap();
-        let opts = Options {
-            print_matched: true,
-            print_missed: true,
-            ..Options::default()
-        };
-        let mut trace = Vec::new();
-        let r = scan(
-            &[a, b],
-            &b"bad 1.2.3.4\nworse 5.6.7.8\nfine\n"[..],
-            0,
-            &opts,
-            &mut trace,
-        )
-        .unwrap();
-        assert_eq!((r.lines, r.matched, r.ignored), (3, 2, 0));
-        let t = String::from_utf8(trace).unwrap();
-        assert!(
-            t.contains("MATCH 1.2.3.4 a rule 0 `^bad <HOST>$` | bad 1.2.3.4"),
-            "{t}"
-        );
-        assert!(t.contains("MATCH 1.2.3.4 b rule 0 "), "{t}");
-        assert!(t.contains("MATCH 5.6.7.8 b rule 0 "), "{t}");
-        assert!(t.contains("MISS | fine"), "{t}");
-    }
-
-    #[test]
-    fn a_full_table_counts_the_rest_as_other() {
-        let mut log = String::new();
-        for i in 0..HOSTS + 10 {
-            let _ = writeln!(log, "bad 10.{}.{}.1", i / 256, i % 256);
-        }
-        let r = run_on("failregex ^bad <HOST>$", &log);
-        assert_eq!(r.hosts.len(), HOSTS);
-        assert_eq!(r.other, 10);
-        assert!(r.json().ends_with(",\"other\":10}}\n"));
-    }
-
-    #[test]
-    fn the_seventieth_filter_is_asked() {
-        // Users add filters of their own: each of 70 filters judges its own program's lines.
-        let filters: Vec<Filter> = (0..70)
-            .map(|i| {
-                Filter::parse(
-                    &format!("f{i}"),
-                    &format!("program p{i}\nfailregex ^x from <HOST>$\n"),
-                )
-                .unwrap()
-            })
-            .collect();
-        let log = "Thu Dec  5 17:43:58 2024 authpriv.info p69[1]: x from 192.0.2.69\n\
-                   Thu Dec  5 17:43:58 2024 authpriv.info p1[1]: x from 192.0.2.1\n";
-        let r = scan(&filters, log.as_bytes(), 0, &Options::default(), &mut io::sink()).unwrap();
-        assert_eq!((r.lines, r.matched), (2, 2));
-        assert!(r.hosts.contains_key(&Host::V4("192.0.2.69".parse().unwrap())));
-    }
-}
+#[path = "test_tests.rs"]
+mod tests;

@@ -47,7 +47,9 @@ fn empty_file_gives_defaults_and_a_warning() {
         ["cfg: no jail is enabled: logjail will read the log but ban nobody"]
     );
     let j = jail("config jail 'dropbear'\n");
-    assert_eq!(j, JailConfig::new("dropbear"));
+    let mut want = JailConfig::new("dropbear");
+    want.lines.section = 1;
+    assert_eq!(j, want);
     let m = ok("config logjail\n").config.main;
     assert_eq!(m, Main::default());
 }

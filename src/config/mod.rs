@@ -5,6 +5,7 @@
 //! `ignoreself`.
 
 use crate::addr::Cidr;
+use crate::filter::{FilterError, Mode, Options};
 use crate::jail::capacity::{self, MAX_MAXRETRY};
 use crate::jail::{Capacity, Params};
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ pub mod value;
 
 pub use error::ConfigError;
 pub use load::{load, parse, Loaded};
+pub use options::MAX_JAIL_NAME;
 
 /// Default of `history_lines`: more than logd's default 64 KiB buffer holds.
 pub const HISTORY_LINES: u32 = 1000;
@@ -102,6 +104,22 @@ pub struct JailConfig {
     pub max_failures: usize,
     pub max_bans: usize,
     pub max_offenders: usize,
+    /// Which of the filter's rules count (`option mode`).
+    pub mode: Mode,
+    /// Program names added to the filter's own (`list program`).
+    pub programs: Vec<String>,
+    /// Where the jail is written, for errors the filter raises: lines of the section and of
+    /// its `filter`, `mode` and first `program` statements (0: not written).
+    pub lines: JailLines,
+}
+
+/// Lines of a jail's statements in the configuration file (0: not written).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JailLines {
+    pub section: usize,
+    pub filter: usize,
+    pub mode: usize,
+    pub program: usize,
 }
 
 impl JailConfig {
@@ -122,6 +140,33 @@ impl JailConfig {
             max_failures: capacity::DEFAULT_FAILURES,
             max_bans: capacity::DEFAULT_BANS,
             max_offenders: capacity::DEFAULT_OFFENDERS,
+            mode: Mode::Normal,
+            programs: Vec::new(),
+            lines: JailLines::default(),
+        }
+    }
+
+    /// The options the jail's filter is loaded with ([`crate::filter::load_with`]).
+    pub fn filter_options(&self) -> Options {
+        Options {
+            mode: self.mode,
+            programs: self.programs.clone(),
+        }
+    }
+
+    /// The line to name for an error loading the jail's filter: its `mode` for a mode the
+    /// filter lacks, its `program` for a bad program name, else its `filter` (or section).
+    pub fn line_of(&self, error: &FilterError) -> usize {
+        let l = &self.lines;
+        let line = match error {
+            FilterError::Mode { .. } => l.mode,
+            FilterError::Program { .. } => l.program,
+            _ => l.filter,
+        };
+        if line == 0 {
+            l.section
+        } else {
+            line
         }
     }
 }

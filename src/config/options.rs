@@ -10,6 +10,7 @@ use super::uci::{Excerpt, Item, Section};
 use super::value::{self, Duration, ValueError};
 use super::{JailConfig, Main};
 use crate::addr::Cidr;
+use crate::filter::mode::{self, Mode};
 use crate::jail::{capacity, RecidiveParams, MAX_MAXBANS};
 use std::collections::{HashMap, HashSet};
 
@@ -140,6 +141,32 @@ impl Scope<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// Program names (`list program 'NAME'`, or space-separated in an `option`), each a log
+    /// tag, and the line of the first.
+    fn programs(&self, v: &Val) -> Result<(Vec<String>, usize), ConfigError> {
+        let items = match v {
+            Val::One(item) => std::slice::from_ref(item),
+            Val::Many(items) => items.as_slice(),
+        };
+        let mut out: Vec<String> = Vec::new();
+        for item in items {
+            for word in item.value.split_whitespace() {
+                if let Err(why) = mode::check_program(word) {
+                    let what = format!(
+                        "program '{}' in {} is not a program name: {why}",
+                        Excerpt(word),
+                        self.label
+                    );
+                    return Err(invalid(self.file, item.line, what));
+                }
+                if !out.iter().any(|p| p == word) {
+                    out.push(word.to_owned());
+                }
+            }
+        }
+        Ok((out, items.first().map_or(0, |i| i.line)))
     }
 
     /// A name nftables accepts for a table or a set.
@@ -276,11 +303,21 @@ pub fn jail_section(file: &str, s: &Section, warnings: &mut Vec<String>) -> Resu
         label: format!("jail '{name}'"),
     };
     let mut j = JailConfig::new(name);
+    j.lines.section = s.line;
     let (mut bantime_line, mut max_line) = (None, None);
     for (key, v) in fold(&s.items) {
         match key {
             "enabled" => j.enabled = sc.boolean(&v)?,
-            "filter" => j.filter = sc.text(&v)?,
+            "filter" => (j.filter, j.lines.filter) = (sc.text(&v)?, sc.one(&v)?.line),
+            "mode" => {
+                let item = sc.one(&v)?;
+                j.mode = item.value.parse::<Mode>().map_err(|e| {
+                    let what = format!("mode '{}' in {}: {e}", Excerpt(&item.value), sc.label);
+                    invalid(file, item.line, what)
+                })?;
+                j.lines.mode = item.line;
+            }
+            "program" => (j.programs, j.lines.program) = sc.programs(&v)?,
             "maxretry" => j.maxretry = sc.num(&v, 1, capacity::MAX_MAXRETRY)?,
             "findtime" => j.findtime = sc.duration(&v, false)?.0.unwrap_or(1),
             "bantime" => {

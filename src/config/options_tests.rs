@@ -340,3 +340,46 @@ fn recidive_is_off_by_default_and_set_by_maxbans() {
             .contains("recidive_findtime")
     );
 }
+
+#[test]
+fn mode_and_program_of_a_jail() {
+    use crate::filter::{FilterError, Mode};
+    let j = jail("config jail 'ssh'\n\toption filter sshd\n\toption mode 'aggressive'\n\tlist program 'sshd-wan'\n\tlist program 'sshd-lan sshd-wan'\n");
+    assert_eq!(j.mode, Mode::Aggressive);
+    assert_eq!(j.programs, ["sshd-wan", "sshd-lan"]);
+    assert_eq!(
+        (j.lines.section, j.lines.filter, j.lines.mode, j.lines.program),
+        (1, 2, 3, 4)
+    );
+    let o = j.filter_options();
+    assert_eq!((o.mode, o.programs.len()), (Mode::Aggressive, 2));
+    // Errors of the filter name the line they are about.
+    let lacks = FilterError::Mode {
+        filter: "sshd".into(),
+        mode: Mode::Ddos,
+        modes: vec![],
+    };
+    let missing = FilterError::NotFound {
+        name: "x".into(),
+        dir: "/d".into(),
+    };
+    assert_eq!((j.line_of(&lacks), j.line_of(&missing)), (3, 2));
+    let d = jail("config jail 'dropbear'\n");
+    assert_eq!(
+        (d.mode, d.programs.len(), d.line_of(&lacks)),
+        (Mode::Normal, 0, 1)
+    );
+    assert_eq!(
+        error("config jail a\n option mode 'paranoid'\n"),
+        "cfg:2: mode 'paranoid' in jail 'a': unknown mode `paranoid` (expected normal, ddos or aggressive)"
+    );
+    assert_eq!(
+        error("config jail a\n list mode 'ddos'\n"),
+        "cfg:2: mode in jail 'a' takes one value: write 'option mode ...', not 'list'"
+    );
+    assert_eq!(
+        error("config jail a\n list program 'ok'\n list program 'sshd[1]'\n"),
+        "cfg:3: program 'sshd[1]' in jail 'a' is not a program name: a log tag has no spaces, control characters, `:`, `[` or `]`"
+    );
+    assert!(error("config jail a\n list program '*'\n").starts_with("cfg:2: program '*' in jail 'a'"));
+}

@@ -30,6 +30,7 @@ mod own;
 mod refused;
 mod requests;
 mod say;
+mod setup;
 mod snapshot;
 #[cfg(test)]
 mod tests;
@@ -37,6 +38,7 @@ pub mod time;
 
 pub use refused::{Refused, MAX_REFUSED, REASON_MAX, RETRY_MS};
 pub use requests::{BanRequest, BanTime, RequestError};
+pub use setup::SetupError;
 pub use snapshot::Restored;
 
 use crate::addr::{Cidr, Host};
@@ -49,28 +51,8 @@ use crate::jail::recidive::{self, Recidive};
 use crate::jail::{Decision, Jail, Verdict};
 use crate::line;
 use crate::logging::TAG;
-use core::fmt;
 use say::{release, Lasting, Why};
 use time::EventClock;
-
-/// Why the engine could not be built.
-#[derive(Debug)]
-pub enum SetupError {
-    Filter {
-        jail: String,
-        error: filter::FilterError,
-    },
-    NoJails,
-}
-
-impl fmt::Display for SetupError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SetupError::Filter { jail, error } => write!(f, "jail '{jail}': {error}"),
-            SetupError::NoJails => f.write_str("no enabled jail in the configuration"),
-        }
-    }
-}
 
 /// What the firewall backend should do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -143,33 +125,42 @@ pub fn loopback() -> [Cidr; 2] {
 
 impl Engine {
     /// Builds filters and jails from `config`, reading filters with the default loader
-    /// ([`filter::load`]: built-in, or a file in `filter_dir`). See [`Engine::with_loader`].
+    /// ([`filter::load_with`]: built-in, or a file in `filter_dir`, in the jail's mode and with
+    /// its extra program names). See [`Engine::with_loader`].
     pub fn new(config: &Config, own: &[Cidr], seed: u64) -> Result<Engine, SetupError> {
         let dir = config.main.filter_dir.clone();
-        Engine::with_loader(config, own, seed, &mut |name| filter::load(name, &dir))
+        Engine::with_loader(config, own, seed, &mut |name, options| {
+            filter::load_with(name, &dir, options)
+        })
     }
 
-    /// Builds filters and jails from `config`; `load` turns a jail's filter name into a
-    /// [`Filter`] (the shell's file access, or a test's table). `own` are the router's own
-    /// addresses (used for jails with `ignoreself`), `seed` keys the jail tables' hashes.
+    /// Builds filters and jails from `config`; `load` turns a jail's filter name and options
+    /// (mode, extra programs) into a [`Filter`] (the shell's file access, or a test's table).
+    /// Jails share a filter only when name, mode and programs are the same. `own` are the
+    /// router's own addresses (used for jails with `ignoreself`), `seed` keys the jail tables'
+    /// hashes.
     pub fn with_loader(
         config: &Config,
         own: &[Cidr],
         seed: u64,
-        load: &mut dyn FnMut(&str) -> Result<Filter, filter::FilterError>,
+        load: &mut dyn FnMut(&str, &filter::Options) -> Result<Filter, filter::FilterError>,
     ) -> Result<Engine, SetupError> {
+        let mut loaded: Vec<(String, filter::Options)> = Vec::new();
         let mut filters: Vec<Filter> = Vec::new();
         let mut jails_of: Vec<Vec<usize>> = Vec::new();
         let mut jails = Vec::new();
         let mut ignoreself = Vec::new();
         for (n, jc) in config.jails.iter().filter(|j| j.enabled).enumerate() {
-            let fi = match filters.iter().position(|f| f.name() == jc.filter) {
+            let key = (jc.filter.clone(), jc.filter_options());
+            let fi = match loaded.iter().position(|k| *k == key) {
                 Some(i) => i,
                 None => {
-                    let f = load(&jc.filter).map_err(|error| SetupError::Filter {
+                    let f = load(&jc.filter, &key.1).map_err(|error| SetupError::Filter {
                         jail: jc.name.clone(),
+                        line: jc.line_of(&error),
                         error,
                     })?;
+                    loaded.push(key);
                     filters.push(f);
                     jails_of.push(Vec::new());
                     filters.len() - 1
@@ -267,12 +258,13 @@ impl Engine {
                 continue;
             };
             self.counters.matched += 1;
+            let role = self.filters[fi].role(m.rule);
             for k in 0..self.jails_of[fi].len() {
                 let ji = self.jails_of[fi][k];
                 let verdict = if recount {
-                    self.jails[ji].recount(m.addr, at)
+                    self.jails[ji].recount(m.addr, at, role)
                 } else {
-                    self.jails[ji].failure(m.addr, at)
+                    self.jails[ji].failure_as(m.addr, at, role)
                 };
                 match verdict {
                     Verdict::Ban(d) => {
@@ -288,6 +280,9 @@ impl Engine {
                     }
                     Verdict::Ignored => {
                         log::debug!("{}: {} is on the ignore list", self.jails[ji].name, m.addr)
+                    }
+                    Verdict::SameAttempt => {
+                        log::debug!("{}: {} same attempt", self.jails[ji].name, m.addr)
                     }
                     Verdict::AlreadyBanned => {}
                 }

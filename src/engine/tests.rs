@@ -142,6 +142,38 @@ fn no_enabled_jail_is_an_error() {
 }
 
 #[test]
+fn jails_load_their_filter_in_their_mode_and_share_only_equal_ones() {
+    use crate::filter::Mode;
+    let mut c = config();
+    c.jails[0].mode = Mode::Ddos;
+    c.jails[0].lines.mode = 7;
+    let e = Engine::new(&c, &[], 1)
+        .err()
+        .map(|e| e.at("cfg"))
+        .unwrap_or_default();
+    assert_eq!(
+        e,
+        "cfg:7: jail 'dropbear': filter `dropbear` has no mode `ddos` (its modes: normal, aggressive)"
+    );
+    // Two dropbear jails, one aggressive with an extra program name: two filters.
+    let mut c = config();
+    c.jails.retain(|j| j.enabled);
+    let mut other = c.jails[0].clone();
+    other.name = "wan".into();
+    other.mode = Mode::Aggressive;
+    other.programs = vec!["dropbear-wan".into()];
+    c.jails.push(other.clone());
+    let mut same = c.jails[0].clone();
+    same.name = "lan".into();
+    c.jails.push(same);
+    let e = Engine::new(&c, &[], 1).expect("engine");
+    assert_eq!(e.filters.len(), 2);
+    assert_eq!(e.jails_of, vec![vec![0, 2], vec![1]]);
+    assert_eq!(e.filters[1].mode(), Mode::Aggressive);
+    assert!(e.filters[1].applies_to(b"dropbear-wan") && !e.filters[0].applies_to(b"dropbear-wan"));
+}
+
+#[test]
 fn loopback_is_never_banned_even_without_ignoreself() {
     let mut c = config();
     c.jails[0].ignoreself = false;
@@ -304,4 +336,30 @@ fn a_step_of_the_wall_clock_moves_no_ban() {
     };
     let out = feed(&mut e, 3, other, |i| back(40 + i));
     assert_eq!(out, vec!["ban dropbear 198.51.100.5 Some(60)"]);
+}
+
+#[test]
+fn the_lines_of_one_attempt_count_once() {
+    // sshd with PAM, maxretry 3: pam_unix and "Failed password" for each attempt. Three
+    // attempts (six lines) ban; two (four lines) do not.
+    let mut ssh = JailConfig::new("sshd");
+    ssh.maxretry = 3;
+    ssh.bantime = Some(60);
+    let c = Config {
+        jails: vec![ssh],
+        ..Config::default()
+    };
+    let mut e = Engine::new(&c, &[], 1).expect("engine");
+    let mut out = Vec::new();
+    let pam = b"pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.9  user=root";
+    let failed = b"Failed password for root from 203.0.113.9 port 4242 ssh2";
+    for i in 0..2 {
+        e.line(pam, at(T0 + 10 * i), &mut out);
+        e.line(failed, at(T0 + 10 * i + 2), &mut out);
+    }
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(e.jails[0].stats().failed_total, 2);
+    e.line(pam, at(T0 + 20), &mut out);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(e.counters.matched, 5);
 }

@@ -20,6 +20,9 @@
 //! * `failregex[MODES] RE`, `ignoreregex[MODES] RE` — the rule belongs only to the listed
 //!   modes (`failregex[ddos,aggressive] ...`, see [`super::mode`]); untagged rules belong to
 //!   every mode.
+//! * `failregex[companion=SECS] RE` (alone or among the modes) — the rule's line announces an
+//!   attempt whose other lines follow within SECS seconds (1–3600); those count once with it
+//!   (see [`crate::jail::attempt`]).
 //!
 //! This module only splits the text; [`super::Filter::parse`] compiles what it finds.
 
@@ -33,6 +36,36 @@ pub(super) struct Pattern<'a> {
     pub text: &'a str,
     /// The modes the rule belongs to (`failregex[aggressive]`); untagged: every mode.
     pub modes: Modes,
+    /// `companion=SECS`: the window of the attempt the line announces; 0: none.
+    pub companion: u16,
+}
+
+/// Largest `companion=` window, seconds.
+pub(super) const MAX_COMPANION: u16 = 3600;
+
+/// The inside of a rule's tag: mode names and `companion=SECS`, comma-separated.
+fn tags(list: &str, is_fail: bool) -> Result<(Modes, u16), String> {
+    let mut modes: Vec<&str> = Vec::new();
+    let mut companion = 0;
+    for item in list.split(',') {
+        let item = item.trim();
+        match item.strip_prefix("companion=") {
+            Some(_) if !is_fail => return Err("only a failregex can be a companion".into()),
+            Some(secs) => {
+                companion = secs
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|s| (1..=MAX_COMPANION).contains(s))
+                    .ok_or_else(|| format!("companion={secs}: the window is 1 to {MAX_COMPANION} seconds"))?;
+            }
+            None => modes.push(item),
+        }
+    }
+    let modes = match modes.as_slice() {
+        [] => Modes::EVERY,
+        names => Modes::parse(&names.join(",")).map_err(|e| e.to_string())?,
+    };
+    Ok((modes, companion))
 }
 
 /// The directives of one filter file.
@@ -61,14 +94,14 @@ pub(super) fn split<'a>(file: &str, text: &'a str) -> Result<Spec<'a>, FilterErr
             Some(at) => (&l[..at], l[at..].trim_start()),
             None => (l, ""),
         };
-        let (keyword, modes) = match keyword.split_once('[') {
+        let (keyword, (modes, companion)) = match keyword.split_once('[') {
             Some((k, tag)) => match tag.strip_suffix(']') {
                 Some(list) if k == "failregex" || k == "ignoreregex" => {
-                    (k, Modes::parse(list).map_err(|e| err(line, e.to_string()))?)
+                    (k, tags(list, k == "failregex").map_err(|e| err(line, e))?)
                 }
-                _ => (keyword, Modes::EVERY),
+                _ => (keyword, (Modes::EVERY, 0)),
             },
-            None => (keyword, Modes::EVERY),
+            None => (keyword, (Modes::EVERY, 0)),
         };
         match keyword {
             "program" => {
@@ -85,6 +118,7 @@ pub(super) fn split<'a>(file: &str, text: &'a str) -> Result<Spec<'a>, FilterErr
                     line,
                     text: arg,
                     modes,
+                    companion,
                 };
                 if keyword == "failregex" {
                     spec.fail.push(p);
@@ -122,12 +156,14 @@ mod tests {
                 Pattern {
                     line: 5,
                     text: "^a <HOST> # x",
-                    modes: Modes::EVERY
+                    modes: Modes::EVERY,
+                    companion: 0
                 },
                 Pattern {
                     line: 7,
                     text: "^c <HOST>",
-                    modes: Modes::EVERY
+                    modes: Modes::EVERY,
+                    companion: 0
                 }
             ]
         );
@@ -136,7 +172,8 @@ mod tests {
             [Pattern {
                 line: 6,
                 text: "^b",
-                modes: Modes::EVERY
+                modes: Modes::EVERY,
+                companion: 0
             }]
         );
     }
@@ -156,6 +193,29 @@ mod tests {
             e.to_string(),
             "f:2: unknown mode `extra` (expected normal, ddos or aggressive)"
         );
+        let s = split("f", "failregex[companion=5] ^a <HOST>\nfailregex[aggressive,companion=60] ^b <HOST>\nfailregex ^c <HOST>\n").unwrap();
+        let tagged: Vec<_> = s
+            .fail
+            .iter()
+            .map(|p| (p.companion, p.modes.has(Mode::Normal)))
+            .collect();
+        assert_eq!(tagged, [(5, true), (60, false), (0, true)]);
+        for (bad, want) in [
+            (
+                "failregex[companion=0] ^a <HOST>\n",
+                "f:1: companion=0: the window is 1 to 3600 seconds",
+            ),
+            (
+                "failregex[companion=x] ^a <HOST>\n",
+                "f:1: companion=x: the window is 1 to 3600 seconds",
+            ),
+            (
+                "failregex ^a <HOST>\nignoreregex[companion=2] ^b\n",
+                "f:2: only a failregex can be a companion",
+            ),
+        ] {
+            assert_eq!(split("f", bad).unwrap_err().to_string(), want);
+        }
         let e = split("f", "program[ddos] x\nfailregex ^a <HOST>\n").unwrap_err();
         assert!(
             e.to_string().starts_with("f:1: unknown keyword `program[ddos]`"),

@@ -34,6 +34,7 @@ pub use builtin::{load, load_with};
 pub use mode::{Mode, Options};
 
 use crate::bytes::MAX_LINE;
+use crate::jail::attempt::Role;
 use backtrack::Verdict;
 use core::cell::RefCell;
 use core::fmt;
@@ -118,11 +119,13 @@ struct Rule {
     fast: Option<backtrack::Program>,
     /// Capture group index of `<HOST>`, if the pattern has one.
     host: Option<usize>,
+    /// How its lines stand to the other lines of one attempt (`failregex[companion=SECS]`).
+    role: Role,
     locs: RefCell<CaptureLocations>,
 }
 
 impl Rule {
-    fn new(file: &str, p: format::Pattern<'_>, is_fail: bool) -> Result<Rule, FilterError> {
+    fn new(file: &str, i: usize, p: format::Pattern<'_>, is_fail: bool) -> Result<Rule, FilterError> {
         let err = |what: String| FilterError::Syntax {
             file: file.to_owned(),
             line: p.line,
@@ -138,6 +141,7 @@ impl Rule {
             locs: RefCell::new(regex.capture_locations()),
             regex,
             host,
+            role: Role::of_rule(i, p.companion),
         })
     }
 
@@ -237,7 +241,8 @@ impl Filter {
         let compile = |ps: &[format::Pattern<'_>], is_fail| {
             ps.iter()
                 .filter(|p| p.modes.has(options.mode))
-                .map(|&p| Rule::new(name, p, is_fail))
+                .enumerate()
+                .map(|(i, &p)| Rule::new(name, i, p, is_fail))
                 .collect::<Result<Vec<_>, _>>()
         };
         let mut programs: Vec<String> = spec.programs.iter().map(|p| (*p).to_owned()).collect();
@@ -323,6 +328,12 @@ impl Filter {
     /// The failregex patterns as written, in rule order.
     pub fn rules(&self) -> impl Iterator<Item = &str> + '_ {
         self.fail.iter().map(|r| r.source.as_str())
+    }
+
+    /// How lines of failregex `i` stand to the other lines of one attempt: a companion (the
+    /// first line of an attempt, `failregex[companion=SECS]`) or a main line.
+    pub fn role(&self, i: usize) -> Role {
+        self.fail.get(i).map_or(Role::Main, |r| r.role)
     }
 
     /// The failregex pattern of rule `i`, as written.

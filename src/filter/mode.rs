@@ -112,7 +112,7 @@ pub struct Options {
 
 /// Why an extra program name cannot be one: a log tag is up to [`crate::line::MAX_TAG`] bytes
 /// without spaces, `:`, `[` or `]`.
-pub(super) fn check_program(name: &str) -> Result<(), &'static str> {
+pub fn check_program(name: &str) -> Result<(), &'static str> {
     let bare = name.strip_suffix('*').unwrap_or(name);
     if bare.is_empty() {
         return Err("empty (a program name is the tag before `[pid]:`)");

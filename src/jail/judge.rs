@@ -16,8 +16,10 @@
 //! * **Bounded.** All three tables are [`Table`]s of fixed capacity; when full they evict the
 //!   least recently seen host and count it in [`Stats`].
 
+use super::attempt::{Attempt, Pending, Role};
 use super::capacity::MAX_MAXRETRY;
 use super::table::Table;
+use super::Params;
 use crate::addr::{Cidr, Host};
 use core::net::IpAddr;
 
@@ -26,35 +28,6 @@ mod own;
 /// How long a repeat offender is remembered after its last ban ended (unless `bantime_max` is
 /// longer).
 pub const OFFENDER_MEMORY: u32 = 7 * 86_400;
-
-/// Counting and ban rules of a jail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Params {
-    pub maxretry: u32,
-    pub findtime: u32,
-    /// `None` = permanent.
-    pub bantime: Option<u32>,
-    pub factor: u32,
-    pub bantime_max: Option<u32>,
-    pub ipv6_prefix: u8,
-}
-
-impl Params {
-    /// Ban time for a host banned `previous` times before, whose last ban lasted `last`.
-    fn duration(&self, previous: Option<(u32, Option<u32>)>) -> Option<u32> {
-        let base = self.bantime?;
-        let Some((_, last)) = previous else {
-            return Some(base);
-        };
-        let last = last?; // the previous ban was permanent: so is this one
-        let grown = u64::from(last.max(base)) * u64::from(self.factor);
-        let capped = match self.bantime_max {
-            Some(max) => grown.min(u64::from(max.max(base))),
-            None => grown,
-        };
-        Some(u32::try_from(capped).unwrap_or(u32::MAX))
-    }
-}
 
 /// A ban the jail decided (or holds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +64,8 @@ pub enum Verdict {
     Counted { failures: u32 },
     /// The host is banned already (lines from connections still open).
     AlreadyBanned,
+    /// A further line of an attempt already counted (see [`super::attempt`]).
+    SameAttempt,
     /// Ban now.
     Ban(Decision),
 }
@@ -112,6 +87,18 @@ struct Failures {
     times: [i64; MAX_MAXRETRY as usize],
     len: u8,
     head: u8,
+    /// The attempt its last companion line announced.
+    pending: Pending,
+}
+
+/// What [`Jail::count`] did.
+enum Count {
+    /// A further line of the attempt counted last.
+    Same,
+    /// Counted; failures inside the window.
+    Inside(u32),
+    /// Counted, and `maxretry` is reached (the record is dropped).
+    Full,
 }
 
 /// A repeat offender's record, as saved and restored.
@@ -174,26 +161,35 @@ impl Jail {
 
     /// A failure from `ip` at `now`.
     pub fn failure(&mut self, ip: IpAddr, now: i64) -> Verdict {
+        self.failure_as(ip, now, Role::Main)
+    }
+
+    /// A failure line from `ip` at `now` in its `role` among the lines of one attempt: a line
+    /// of an attempt already counted is [`Verdict::SameAttempt`] (see [`super::attempt`]).
+    pub fn failure_as(&mut self, ip: IpAddr, now: i64, role: Role) -> Verdict {
         let host = self.host(ip);
         if self.ignore.iter().any(|c| c.contains(ip) || c.overlaps(&host)) {
             self.stats.ignored_total += 1;
             return Verdict::Ignored;
         }
-        self.stats.failed_total += 1;
         if self.bans.contains(&host) {
+            self.stats.failed_total += 1;
             return Verdict::AlreadyBanned;
         }
-        match self.count(host, now) {
-            Some(inside) => Verdict::Counted { failures: inside },
-            None => Verdict::Ban(self.ban(host, now, None)),
-        }
+        let verdict = match self.count(host, now, role) {
+            Count::Same => return Verdict::SameAttempt,
+            Count::Inside(inside) => Verdict::Counted { failures: inside },
+            Count::Full => Verdict::Ban(self.ban(host, now, None)),
+        };
+        self.stats.failed_total += 1;
+        verdict
     }
 
     /// A failure from `ip` at `now` that a previous run of the daemon already judged (a log
     /// line read again at start, see [`crate::engine::history`]): counted like
-    /// [`Jail::failure`], but never a ban. Where it completes a window, the previous run banned
+    /// [`Jail::failure_as`], but never a ban. Where it completes a window, the previous run banned
     /// then and its count started over; so does this one. Not in the [`Stats`].
-    pub fn recount(&mut self, ip: IpAddr, now: i64) -> Verdict {
+    pub fn recount(&mut self, ip: IpAddr, now: i64, role: Role) -> Verdict {
         let host = self.host(ip);
         if self.ignore.iter().any(|c| c.contains(ip) || c.overlaps(&host)) {
             return Verdict::Ignored;
@@ -201,14 +197,17 @@ impl Jail {
         if self.bans.contains(&host) {
             return Verdict::AlreadyBanned;
         }
-        Verdict::Counted {
-            failures: self.count(host, now).unwrap_or(0),
+        match self.count(host, now, role) {
+            Count::Same => Verdict::SameAttempt,
+            Count::Inside(failures) => Verdict::Counted { failures },
+            Count::Full => Verdict::Counted { failures: 0 },
         }
     }
 
-    /// Pushes a failure of `host` at `now`: the failures inside the window, or `None` when
+    /// Pushes a failure line of `host` at `now` in `role`: nothing when it is a further line of
+    /// the attempt counted last, else the failures inside the window, or [`Count::Full`] when
     /// they reach `maxretry` (the record is then dropped).
-    fn count(&mut self, host: Host, now: i64) -> Option<u32> {
+    fn count(&mut self, host: Host, now: i64, role: Role) -> Count {
         let max = self.params.maxretry as usize;
         let window_start = now - i64::from(self.params.findtime);
         let f = match self.failures.get_mut(&host) {
@@ -218,16 +217,20 @@ impl Jail {
                     times: [0; MAX_MAXRETRY as usize],
                     len: 0,
                     head: 0,
+                    pending: Pending::default(),
                 };
                 if self.failures.insert(host, fresh).is_some() {
                     self.stats.evicted_failures += 1;
                 }
                 match self.failures.get_mut(&host) {
                     Some(f) => f,
-                    None => return Some(0),
+                    None => return Count::Inside(0),
                 }
             }
         };
+        if f.pending.judge(role, now) == Attempt::Same {
+            return Count::Same;
+        }
         // Push `now`, dropping the oldest when the ring is full.
         let len = f.len as usize;
         if len < max {
@@ -241,10 +244,10 @@ impl Jail {
             .filter(|&i| f.times[(f.head as usize + i) % max] > window_start)
             .count();
         if inside < max {
-            return Some(inside as u32);
+            return Count::Inside(inside as u32);
         }
         self.failures.remove(&host);
-        None
+        Count::Full
     }
 
     /// Bans `host` from `now`: for `duration` when given (a manual ban), else by the jail's

@@ -17,15 +17,45 @@ pub mod capacity {
     pub const MAX_MAXRETRY: u32 = 32;
 }
 
+pub mod attempt;
 mod judge;
 pub mod recidive;
 pub mod table;
 #[cfg(test)]
 mod tests;
 
-pub use judge::{Capacity, Decision, Jail, Offender, Params, Stats, Verdict, OFFENDER_MEMORY};
+pub use judge::{Capacity, Decision, Jail, Offender, Stats, Verdict, OFFENDER_MEMORY};
 
 use crate::addr::Host;
+
+/// Counting and ban rules of a jail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Params {
+    pub maxretry: u32,
+    pub findtime: u32,
+    /// `None` = permanent.
+    pub bantime: Option<u32>,
+    pub factor: u32,
+    pub bantime_max: Option<u32>,
+    pub ipv6_prefix: u8,
+}
+
+impl Params {
+    /// Ban time for a host banned `previous` times before, whose last ban lasted `last`.
+    pub(super) fn duration(&self, previous: Option<(u32, Option<u32>)>) -> Option<u32> {
+        let base = self.bantime?;
+        let Some((_, last)) = previous else {
+            return Some(base);
+        };
+        let last = last?; // the previous ban was permanent: so is this one
+        let grown = u64::from(last.max(base)) * u64::from(self.factor);
+        let capped = match self.bantime_max {
+            Some(max) => grown.min(u64::from(max.max(base))),
+            None => grown,
+        };
+        Some(u32::try_from(capped).unwrap_or(u32::MAX))
+    }
+}
 
 /// Largest `recidive_maxbans`: a host keeps this many ban times.
 pub const MAX_MAXBANS: u32 = 16;

@@ -230,3 +230,20 @@ fn remaining_never_exceeds_the_decision() {
     // Clock went backwards (router without RTC): still at most the decided 60 s.
     assert_eq!(d.remaining(0), Some(60));
 }
+
+#[test]
+fn a_companion_and_its_line_are_one_failure() {
+    use crate::jail::attempt::Role;
+    let mut p = params();
+    p.maxretry = 5;
+    let mut j = jail(p);
+    let a = ip("203.0.113.9");
+    let pam = Role::Companion { window: 5, rule: 0 };
+    assert_eq!(j.failure_as(a, 100, pam), Verdict::Counted { failures: 1 });
+    assert_eq!(j.failure_as(a, 102, Role::Main), Verdict::SameAttempt);
+    // Not in the window any more: its own attempt.
+    assert_eq!(j.failure_as(a, 110, Role::Main), Verdict::Counted { failures: 2 });
+    assert_eq!(j.recount(a, 111, pam), Verdict::Counted { failures: 3 });
+    assert_eq!(j.recount(a, 112, Role::Main), Verdict::SameAttempt);
+    assert_eq!(j.stats().failed_total, 2);
+}

@@ -1,15 +1,19 @@
 #!/bin/bash
-# prepare.sh BINARY: build the OpenWrt userland of ../shared/openwrt into target/owrt and the
-# packages the scenarios install, from BINARY (a host build of logjail):
+# prepare.sh BINARY|--userland: build the OpenWrt userland of ../shared/openwrt into target/owrt
+# and the packages the scenarios install, from BINARY (a host build of logjail):
 #   target/owrt/pkgs/logjail_V-r1_ARCH.ipk   the package as openwrt/build-ipk.sh makes it
 #   target/owrt/pkgs/logjail_V-r2_ARCH.ipk   the same with PKG_RELEASE 2 and a shipped config
 #                                            that differs (for `opkg upgrade`)
+#   target/owrt/pkgs/logjail-V-r1.apk, -r2.apk  the same as apk-tools 3 packages (APK=, made
+#                                            with the harness's host `apk mkpkg`)
+#   target/owrt/feed/Packages.gz, target/owrt/apk-feed/packages.adb  repositories of release 2
 #   target/owrt/build/jsonpath-head/jsonpath jsonfilter at upstream HEAD (does not read stdin)
 # The userland comes from shared/openwrt beside the checkout (LOGJAIL_OWRT_SHARED overrides;
 # from a git worktree, beside the main checkout). OWRT_TARGET: the target directory (default
-# target/). Idempotent; about 10-20 s when built.
+# target/). Idempotent; about 10-20 s when built. With --userland, only the userland (and its host
+# apk-tools, target/owrt/build/apk-tools/src/apk, for `apk mkpkg`).
 set -euo pipefail
-bin=${1:?usage: prepare.sh BINARY}
+bin=${1:?usage: prepare.sh BINARY|--userland}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 die() { echo "prepare.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, chroot, nf_tables); CI runs as root"
@@ -31,6 +35,7 @@ log=$owrt/build.log
 echo "prepare.sh: building the userland from $shared (log: $log)"
 "$owrt/build.sh" >"$log" 2>&1 || { tail -40 "$log"; die "build.sh failed"; }
 tail -1 "$log"
+[ "$bin" != --userland ] || exit 0
 # jsonfilter at upstream HEAD, for the procd_running regression (as the harness's example).
 jh=$owrt/build/jsonpath-head
 if [ ! -x "$jh/jsonpath" ] || [ "$owrt/tarballs/jsonpath-head.tar.gz" -nt "$jh/jsonpath" ]; then
@@ -40,12 +45,16 @@ if [ ! -x "$jh/jsonpath" ] || [ "$owrt/tarballs/jsonpath-head.tar.gz" -nt "$jh/j
 		cmake -S . -B . -DCMAKE_PREFIX_PATH="$owrt/root/usr" >/dev/null &&
 		make -j2 >/dev/null 2>&1) || die "jsonpath-head did not build"
 fi
-# The packages.
+# The packages. With APK, build-ipk.sh makes each package as an .apk too (`apk mkpkg`).
 arch=$(uname -m)
+apk=$owrt/build/apk-tools/src/apk
+[ -x "$apk" ] || die "build.sh made no host apk-tools ($apk)"
+export APK=$apk
 pk=$owrt/pkgs
 rm -rf "$pk"
 mkdir -p "$pk"
 sh "$repo/openwrt/build-ipk.sh" "$bin" "$arch" "$pk" >/dev/null
+sh "$repo/openwrt/build-ipk.sh" --app "$repo/openwrt/luci-app-logjail" "$pk" >/dev/null
 v2=$owrt/pkg-r2
 rm -rf "$v2"
 mkdir -p "$v2"
@@ -66,3 +75,10 @@ for ipk in "$pk"/*-r2_*.ipk; do
 	printf 'Filename: %s\nSize: %s\nSHA256sum: %s\n\n' "$(basename "$ipk")" "$(stat -c %s "$ipk")" \
 		"$(sha256sum "$ipk" | cut -d' ' -f1)"
 done | gzip -n >"$feed/Packages.gz"
+# An apk repository holding release 2, for `apk update && apk upgrade logjail`: packages.adb
+# as `apk mkndx` writes it (OpenWrt 25.12's feeds are such indexes, packages beside them).
+afeed=$owrt/apk-feed
+rm -rf "$afeed"
+mkdir -p "$afeed"
+cp "$pk"/*-r2.apk "$afeed/"
+"$apk" mkndx --allow-untrusted --output "$afeed/packages.adb" "$afeed"/*.apk >/dev/null

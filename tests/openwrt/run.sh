@@ -32,8 +32,9 @@ cp "$owrt/fixtures/fake-netifd.uc" "$t/"
 cp "$owrt/fixtures/etc/config/network" "$root/etc/config/"
 # OpenWrt's default firewall (lan + wan zones), plus SSH open on the WAN: the attacker's target.
 cat "$owrt/fixtures/etc/config/firewall" "$here/firewall-ssh.config" >"$root/etc/config/firewall"
-cp "$owrt"/pkgs/*.ipk "$root/root/"
+cp "$owrt"/pkgs/*.ipk "$owrt"/pkgs/*.apk "$root/root/"
 cp -r "$owrt/feed" "$root/root/feed"
+cp -r "$owrt/apk-feed" "$root/root/apk-feed"
 # Debian's dropbear and its client (dropbear-bin), linked against the host's libraries that
 # owrt-ns.sh binds into the root.
 for b in /usr/sbin/dropbear /usr/bin/dbclient; do
@@ -55,6 +56,10 @@ ip -6 route add 2001:db8:1::/64 dev wanpeer"
 ip route add 203.0.113.0/24 dev eth1
 ip -6 route add 2001:db8:bad::/64 dev eth1
 ip -6 route add 2001:db8:beef::/64 dev eth1'
+# A scenario may have a host-side part, SCENARIO.host.sh (bash), sourced after the network
+# setup, in the router's namespaces but on the host's filesystem (e.g. a browser on LuCI).
+[ ! -f "$here/$scen.host.sh" ] || NS_SETUP="$NS_SETUP
+HERE='$here'; . '$here/$scen.host.sh'"
 export TOP=$w ROOT=$root OWRT=$owrt
 # shellcheck disable=SC2086
 timeout "${OWRT_TIMEOUT:-240}" "$owrt/owrt-ns.sh" "env $env sh /usr/share/owrt-test/$scen.sh" 2>&1 |

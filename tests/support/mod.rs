@@ -15,6 +15,7 @@
 //! | a real CrowdSec LAPI (`crowdsec -no-cs`) and `cscli` | [`lapi`] |
 //! | an attacker namespace joined by a veth pair, probes from it | [`peer`] |
 //! | one source driven by the daemon's poll loop, captured logs, process groups | [`source_loop`] |
+//! | the OpenWrt userland harness's host tools (apk-tools 3) | [`owrt`] |
 #![allow(dead_code)]
 
 pub mod daemon;
@@ -22,6 +23,7 @@ pub mod lapi;
 pub mod netns;
 pub mod nft;
 pub mod nft_daemon;
+pub mod owrt;
 pub mod peer;
 pub mod source_loop;
 
