@@ -223,7 +223,7 @@ fn luci_app_in_a_real_browser() {
 /// harness does for firewall4): rpcd publishes `luci.logjail`, the Status page in the real
 /// browser shows a WAN attacker's ban within one poll and LuCI's menu holds the page; then
 /// `apk del luci-app-logjail` removes every file of its `.list` (the menu.d entry included),
-/// leaves logjail running, and the browser finds no menu entry and LuCI's Not found at the
+/// leaves logjail running, and the browser finds no menu entry and LuCI's 404 page at the
 /// page's URL. Screenshots: `target/owrt-tests/luci-apk/report/*.png`.
 #[test]
 fn luci_app_installed_and_removed_with_apk() {

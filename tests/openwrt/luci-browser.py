@@ -15,7 +15,7 @@ Unban button, and rpcd refuses the call; with the daemon stopped the Status page
 With PKG=apk (the packages installed with apk-tools 3): the Status part up to the ban, LuCI's
 menu (admin/menu) holding the page; then it writes ROOT/tmp/browser-phase1, waits for the
 scenario's `apk del luci-app-logjail` (ROOT/tmp/router-removed) and checks that the menu no
-longer holds the page and its URL gives LuCI's "Not found"."""
+longer holds the page and its URL gives LuCI's 404 page."""
 import json, os, subprocess, sys, tempfile, time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -145,7 +145,7 @@ def menu():
 
 def apk_removal():
     """PKG=apk: the menu holds the page; after the scenario's `apk del luci-app-logjail` it
-    no longer does and the page's URL gives LuCI's Not found."""
+    no longer does and the page's URL gives LuCI's 404 page."""
     check('LuCI\'s menu (admin/menu) holds admin/services/logjail', '"logjail"' in menu())
     open(os.path.join(ROOT, 'tmp/browser-phase1'), 'w').close()
     removed = until(lambda: os.path.exists(os.path.join(ROOT, 'tmp/router-removed')), 120)
@@ -157,7 +157,8 @@ def apk_removal():
     W().until(lambda d: d.execute_script("return document.readyState === 'complete'"))
     shot('07-after-apk-del.png')
     body = drv.find_element(By.TAG_NAME, 'body').text
-    check('after apk del, its URL gives LuCI\'s Not found page', 'Not found' in body
+    check('after apk del, its URL gives LuCI\'s 404: no page registered', '404 Not Found' in body
+          and 'No page is registered at' in body
           and not drv.find_elements(By.ID, 'logjail-bans'), page=body[:300])
 
 
