@@ -2,8 +2,9 @@
 //! back with the real apk-tools: `apk adbdump` for the package info and the maintainer scripts,
 //! `apk extract` for the files, their modes and owners, and the `/lib/apk/packages/` files
 //! (`.list`, `.conffiles`, `.conffiles_static`) that OpenWrt's `include/package-pack.mk` adds.
-//! Also the same inputs give the same bytes, and a package of architecture `all` (what
-//! luci-app-logjail is) becomes `noarch`.
+//! Also the same inputs give the same bytes, a package of architecture `all` (what
+//! luci-app-logjail is) becomes `noarch`, and the real luci-app-logjail apk carries its
+//! Makefile's fields, depends on logjail and luci-base, and lists its files.
 //!
 //! apk-tools 3.0.6 is the host build of the OpenWrt userland harness (`shared/openwrt` beside
 //! the checkout, built by `tests/openwrt/prepare.sh --userland`, as root): without it these
@@ -75,11 +76,34 @@ fn the_apk() -> &'static Path {
 }
 
 fn makefile_var(name: &str) -> String {
-    let mk = fs::read_to_string(root().join("openwrt/logjail/Makefile")).unwrap();
+    package_var("logjail", name)
+}
+
+/// Variable NAME of `openwrt/PKG/Makefile`.
+fn package_var(pkg: &str, name: &str) -> String {
+    let mk = fs::read_to_string(root().join("openwrt").join(pkg).join("Makefile")).unwrap();
     let prefix = format!("{name}:=");
     mk.lines()
         .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
-        .unwrap_or_else(|| panic!("{name} not in the Makefile"))
+        .unwrap_or_else(|| panic!("{name} not in openwrt/{pkg}/Makefile"))
+}
+
+/// Every file and link under DIR (none under SKIP), as absolute paths below DIR, sorted.
+fn files_under(dir: &Path, skip: Option<&Path>) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() && !p.is_symlink() {
+                stack.push(p);
+            } else if !skip.is_some_and(|s| p.starts_with(s)) {
+                found.push(format!("/{}", p.strip_prefix(dir).unwrap().display()));
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 /// `apk adbdump`: the package info (`info:` fields, lists joined by spaces) and the scripts
@@ -258,19 +282,7 @@ fn files_modes_owners_list_and_conffile_sums() {
     let meta = x.join("lib/apk/packages");
     // The .list: every file and link of the package, sorted, without the /lib/apk/packages
     // files that describe it.
-    let mut found = Vec::new();
-    let mut stack = vec![x.clone()];
-    while let Some(dir) = stack.pop() {
-        for e in fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() && !p.is_symlink() {
-                stack.push(p);
-            } else if !p.starts_with(&meta) {
-                found.push(format!("/{}", p.strip_prefix(&x).unwrap().display()));
-            }
-        }
-    }
-    found.sort();
+    let found = files_under(&x, Some(&meta));
     let list = fs::read_to_string(meta.join("logjail.list")).unwrap();
     assert_eq!(list.lines().collect::<Vec<_>>(), found, "logjail.list");
     assert!(found
@@ -364,4 +376,75 @@ fn arch_all_becomes_noarch() {
         "/www/luci-static/resources/view/app.js\n"
     );
     assert!(!x.join("lib/apk/packages/luci-app-demo.conffiles").exists());
+}
+
+/// The real luci-app-logjail apk, as `build-ipk.sh --app openwrt/luci-app-logjail` makes it
+/// beside the ipk: named and versioned from its Makefile, `noarch`, depending on logjail and
+/// luci-base, luci.mk's postinst (LuCI's caches dropped, rpcd reloaded), `htdocs/` under
+/// `/www` and `root/` under `/` with their modes, all in its `.list`, no conffiles.
+#[test]
+fn luci_app_apk_from_the_builder() {
+    let out = support::scratch("apk-luci");
+    let app = root().join("openwrt/luci-app-logjail");
+    let o = run(Command::new("sh")
+        .arg(root().join("openwrt/build-ipk.sh"))
+        .arg("--app")
+        .arg(&app)
+        .arg(&out)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env("APK", support::owrt::apk_tools()));
+    let stdout = String::from_utf8(o).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "build-ipk.sh --app printed {stdout:?}");
+    assert!(lines[0].ends_with("_all.ipk"), "{}", lines[0]);
+    let version = format!(
+        "{}-r{}",
+        package_var("luci-app-logjail", "PKG_VERSION"),
+        package_var("luci-app-logjail", "PKG_RELEASE")
+    );
+    let apk = PathBuf::from(lines[1]);
+    assert_eq!(apk, out.join(format!("luci-app-logjail-{version}.apk")));
+    let d = dump(&apk);
+    let i = &d.info;
+    assert_eq!(i["name"], "luci-app-logjail");
+    assert_eq!(i["version"], version);
+    assert_eq!(i["arch"], "noarch");
+    assert_eq!(i["depends"], "logjail luci-base");
+    assert_eq!(i["license"], package_var("luci-app-logjail", "PKG_LICENSE"));
+    assert_eq!(i["origin"], "feeds/logjail/luci-app-logjail");
+    assert_eq!(i["description"], package_var("luci-app-logjail", "LUCI_TITLE"));
+    let names: Vec<&str> = d.scripts.keys().map(String::as_str).collect();
+    assert_eq!(names, ["post-install", "post-upgrade", "pre-deinstall"]);
+    for body in ["rm -f /tmp/luci-indexcache.*", "/etc/init.d/rpcd reload"] {
+        assert!(
+            d.scripts["post-install"].contains(body),
+            "post-install lacks {body:?}: {}",
+            d.scripts["post-install"]
+        );
+    }
+    let x = out.join("x");
+    extract(&apk, &x);
+    let meta = x.join("lib/apk/packages");
+    let mut want: Vec<String> = files_under(&app.join("htdocs"), None)
+        .into_iter()
+        .map(|f| format!("/www{f}"))
+        .chain(files_under(&app.join("root"), None))
+        .collect();
+    want.sort();
+    assert_eq!(files_under(&x, Some(&meta)), want, "the apk's files");
+    assert!(want.contains(&"/usr/share/luci/menu.d/luci-app-logjail.json".to_string()));
+    let list = fs::read_to_string(meta.join("luci-app-logjail.list")).unwrap();
+    assert_eq!(list.lines().collect::<Vec<_>>(), want, "luci-app-logjail.list");
+    assert!(!meta.join("luci-app-logjail.conffiles").exists());
+    use std::os::unix::fs::MetadataExt;
+    for f in &want {
+        let m = fs::metadata(x.join(&f[1..])).unwrap();
+        let mode = if f == "/usr/libexec/rpcd/luci.logjail" {
+            0o755
+        } else {
+            0o644
+        };
+        assert_eq!(m.mode() & 0o7777, mode, "mode of {f}");
+        assert_eq!((m.uid(), m.gid()), (0, 0), "owner of {f}");
+    }
 }

@@ -217,3 +217,15 @@ fn failures_logged_while_not_reading_are_counted() {
 fn luci_app_in_a_real_browser() {
     scenario("luci", &[]);
 }
+
+/// Issue 17, OpenWrt 25.12: the same app installed with apk-tools 3 (`apk add` of logjail's
+/// and luci-app-logjail's .apk; the root's apk database marks luci-base installed, as the
+/// harness does for firewall4): rpcd publishes `luci.logjail`, the Status page in the real
+/// browser shows a WAN attacker's ban within one poll and LuCI's menu holds the page; then
+/// `apk del luci-app-logjail` removes every file of its `.list` (the menu.d entry included),
+/// leaves logjail running, and the browser finds no menu entry and LuCI's 404 page at the
+/// page's URL. Screenshots: `target/owrt-tests/luci-apk/report/*.png`.
+#[test]
+fn luci_app_installed_and_removed_with_apk() {
+    scenario("luci", &["PKG=apk"]);
+}

@@ -10,7 +10,12 @@ element) and the Status page lists it within one poll; Unban removes the element
 kernel set and the row; the Jails page's maxretry, saved and applied, is in
 /etc/config/logjail and the daemon bans at the new threshold; the filter tester shows the host
 of a dropbear line and nothing for an injection attempt; a read-only user sees the bans but no
-Unban button, and rpcd refuses the call; with the daemon stopped the Status page says so."""
+Unban button, and rpcd refuses the call; with the daemon stopped the Status page says so.
+
+With PKG=apk (the packages installed with apk-tools 3): the Status part up to the ban, LuCI's
+menu (admin/menu) holding the page; then it writes ROOT/tmp/browser-phase1, waits for the
+scenario's `apk del luci-app-logjail` (ROOT/tmp/router-removed) and checks that the menu no
+longer holds the page and its URL gives LuCI's 404 page."""
 import json, os, subprocess, sys, tempfile, time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -24,6 +29,7 @@ ROOT = os.environ['ROOT']
 OUT = os.environ.get('OUT', '.')
 AP = open(os.path.join(ROOT, 'tmp/attacker.pid')).read().strip()
 ATTACKER, NEIGHBOUR = '203.0.113.9', '203.0.113.10'
+APK = os.environ.get('PKG') == 'apk'
 T0 = time.time()
 failed = 0
 
@@ -125,6 +131,37 @@ def ban_rows():
         ".map(r => r.innerText)")
 
 
+class Done(Exception):
+    """The checks of this PKG are done."""
+
+
+def menu():
+    """LuCI's menu as the theme loads it (admin/menu, JSON), as text."""
+    return drv.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "fetch(L.url('admin/menu'), {credentials: 'same-origin'}).then(r => r.text())"
+        ".then(done, e => done('error ' + e));")
+
+
+def apk_removal():
+    """PKG=apk: the menu holds the page; after the scenario's `apk del luci-app-logjail` it
+    no longer does and the page's URL gives LuCI's 404 page."""
+    check('LuCI\'s menu (admin/menu) holds admin/services/logjail', '"logjail"' in menu())
+    open(os.path.join(ROOT, 'tmp/browser-phase1'), 'w').close()
+    removed = until(lambda: os.path.exists(os.path.join(ROOT, 'tmp/router-removed')), 120)
+    check('the scenario ran apk del luci-app-logjail', removed)
+    m = menu()
+    check('after apk del, the menu has no logjail entry', m.startswith('{') and 'logjail' not in m,
+          menu=m[:200])
+    load(BASE + '/cgi-bin/luci/admin/services/logjail/status')
+    W().until(lambda d: d.execute_script("return document.readyState === 'complete'"))
+    shot('07-after-apk-del.png')
+    body = drv.find_element(By.TAG_NAME, 'body').text
+    check('after apk del, its URL gives LuCI\'s 404: no page registered', '404 Not Found' in body
+          and 'No page is registered at' in body
+          and not drv.find_elements(By.ID, 'logjail-bans'), page=body[:300])
+
+
 def unban_button(addr):
     return drv.find_elements(By.CSS_SELECTOR, f'#logjail-bans button[data-address="{addr}"]')
 
@@ -148,6 +185,9 @@ try:
     check('the row names the jail, time left and ban count', 'luci' in row and 'logjail' in row, row=row)
     time.sleep(0.5)
     shot('01-status-ban.png')
+    if APK:
+        apk_removal()
+        raise Done
     # A phone (device width 400 px: the bootstrap theme's mobile.css applies).
     drv.execute_cdp_cmd('Emulation.setDeviceMetricsOverride',
                         {'width': 400, 'height': 800, 'deviceScaleFactor': 1, 'mobile': True})
@@ -252,6 +292,8 @@ try:
           until(lambda: 'not running' in drv.find_element(By.ID, 'logjail-daemon').text, 8),
           note=drv.find_element(By.ID, 'logjail-daemon').text)
     shot('06-status-no-daemon.png')
+except Done:
+    pass
 except Exception as ex:
     check('exception', False, error=repr(ex)[:600])
     try:
