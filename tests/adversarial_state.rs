@@ -100,6 +100,8 @@ fn hostile_state_files_are_named_moved_aside_and_the_daemon_serves() {
         let state = dir.join("state");
         fs::write(&state, &bytes).expect("plant");
         let mut d = Daemon::start(&cfg);
+        // The log is read by a thread: wait for the message rather than race it.
+        d.wait_err("moved aside");
         let err = d.err();
         assert!(
             err.contains(&state.display().to_string()) && err.contains(reason) && err.contains("moved aside"),
@@ -137,7 +139,7 @@ fn a_corrupt_tmpfs_copy_falls_back_to_the_good_flash_copy() {
         d.err()
     );
     assert!(!list.contains("203.0.113.8"), "{list}");
-    assert!(d.err().contains("checksum"), "{}", d.err());
+    assert!(d.wait_err("checksum"), "{}", d.err());
 }
 
 #[test]
@@ -150,6 +152,7 @@ fn a_50_mb_state_file_is_refused_by_size_and_only_its_head_kept() {
     fs::write(&state, &big).expect("50 MB");
     drop(big);
     let d = Daemon::start(&cfg);
+    d.wait_err("larger than");
     let err = d.err();
     assert!(
         err.contains(&state.display().to_string()) && err.contains("larger than"),
@@ -172,7 +175,7 @@ fn links_planted_at_the_state_paths_are_not_followed_by_the_daemon() {
     symlink(&victim, dir.join("state.bad")).expect("plant state.bad");
     let mut d = Daemon::start(&cfg);
     assert!(!listed(&cfg).contains("203.0.113.5"), "the link was read");
-    assert!(d.err().contains("symbolic link"), "{}", d.err());
+    assert!(d.wait_err("symbolic link"), "{}", d.err());
     d.feed(&failure("198.51.100.9"));
     assert!(d.wait_out("ban dropbear 198.51.100.9 600"), "{}", d.err());
     assert_eq!(d.stop().0, 0);

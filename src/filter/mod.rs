@@ -36,6 +36,7 @@ pub use mode::{Mode, Options};
 use crate::bytes::MAX_LINE;
 use crate::jail::attempt::Role;
 use backtrack::Verdict;
+use core::cell::OnceCell;
 use core::cell::RefCell;
 use core::fmt;
 use core::net::IpAddr;
@@ -113,7 +114,12 @@ impl std::error::Error for FilterError {}
 struct Rule {
     /// The pattern as written in the file, `<HOST>` and all.
     source: String,
-    regex: Regex,
+    /// The pattern with `<HOST>` expanded: what regex-lite compiles.
+    expanded: Box<str>,
+    /// regex-lite's program: compiled at load when the backtracker cannot run the pattern,
+    /// else only the first time the backtracker gives up on a line (most rules never do,
+    /// and a compiled regex-lite program costs kilobytes of RAM for each rule of each jail).
+    regex: OnceCell<Option<Regex>>,
     prefilter: Prefilter,
     /// The same pattern for the backtracker, when it is within its subset.
     fast: Option<backtrack::Program>,
@@ -121,7 +127,7 @@ struct Rule {
     host: Option<usize>,
     /// How its lines stand to the other lines of one attempt (`failregex[companion=SECS]`).
     role: Role,
-    locs: RefCell<CaptureLocations>,
+    locs: RefCell<Option<CaptureLocations>>,
 }
 
 impl Rule {
@@ -132,17 +138,32 @@ impl Rule {
             what,
         };
         let expanded = host::expand(p.text, is_fail).map_err(|e| err(e.to_string()))?;
+        // Compiled here in any case: its errors are the filter file's syntax errors.
         let regex = Regex::new(&expanded).map_err(|e| err(format!("bad regex: {e}")))?;
         let host = regex.capture_names().position(|n| n == Some(host::GROUP));
+        let fast = backtrack::Program::new(&expanded, host::GROUP);
+        let kept = OnceCell::new();
+        if fast.is_none() {
+            let _ = kept.set(Some(regex));
+        }
         Ok(Rule {
             source: p.text.to_owned(),
             prefilter: Prefilter::new(&expanded),
-            fast: backtrack::Program::new(&expanded, host::GROUP),
-            locs: RefCell::new(regex.capture_locations()),
-            regex,
+            expanded: expanded.into_boxed_str(),
+            fast,
+            locs: RefCell::new(None),
+            regex: kept,
             host,
             role: Role::of_rule(i, p.companion),
         })
+    }
+
+    /// regex-lite's program for this rule, compiled on first use (see [`Rule::regex`]'s field).
+    /// `None` cannot happen (the pattern compiled at load) and reads as no match.
+    fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| Regex::new(&self.expanded).ok())
+            .as_ref()
     }
 
     fn is_match(&self, text: &str) -> bool {
@@ -152,7 +173,7 @@ impl Rule {
         match self.fast.as_ref().map(|p| p.run(text)) {
             Some(Verdict::Match(_)) => true,
             Some(Verdict::NoMatch) => false,
-            Some(Verdict::GaveUp) | None => self.regex.is_match(text),
+            Some(Verdict::GaveUp) | None => self.regex().is_some_and(|r| r.is_match(text)),
         }
     }
 
@@ -172,16 +193,17 @@ impl Rule {
 
     /// The span of capture `group` according to regex-lite.
     fn captures(&self, group: usize, text: &str) -> Option<(usize, usize)> {
+        let regex = self.regex()?;
         let mut fresh;
         let mut borrowed = self.locs.try_borrow_mut();
         let locs = match &mut borrowed {
-            Ok(l) => &mut **l,
+            Ok(l) => l.get_or_insert_with(|| regex.capture_locations()),
             Err(_) => {
-                fresh = self.regex.capture_locations();
+                fresh = regex.capture_locations();
                 &mut fresh
             }
         };
-        self.regex.captures_read(locs, text)?;
+        regex.captures_read(locs, text)?;
         locs.get(group)
     }
 }

@@ -287,3 +287,31 @@ fn extra_program_names_reach_a_builtin() {
     let any = Filter::parse_with("t", "failregex ^x <HOST>$\n", &opts).unwrap();
     assert!(any.programs().is_empty() && any.applies_to(b"anything"));
 }
+
+/// A rule the backtracker runs keeps no regex-lite program until the backtracker gives up on
+/// a line; then regex-lite, compiled on the spot, answers (here: a match with its host).
+#[test]
+fn regex_lite_answers_where_the_backtracker_gives_up() {
+    let f = Filter::parse("t", "failregex ^(?:a.*.*.*.*c|a.*) from <HOST>$\n").unwrap();
+    let rule = &f.fail[0];
+    assert!(rule.fast.is_some(), "the backtracker runs this pattern");
+    assert!(rule.regex.get().is_none(), "compiled before it was needed");
+    assert_eq!(addr(&f, b"a from 198.51.100.7").as_deref(), Some("198.51.100.7"));
+    assert!(rule.regex.get().is_none(), "an easy line needed regex-lite");
+    let hard = format!("a{} from 198.51.100.8", "b".repeat(300));
+    let program = rule.fast.as_ref().unwrap();
+    assert_eq!(program.run(&hard), Verdict::GaveUp, "the line is not hard enough");
+    assert_eq!(addr(&f, hard.as_bytes()).as_deref(), Some("198.51.100.8"));
+    assert!(rule.regex.get().is_some_and(Option::is_some));
+}
+
+/// A rule outside the backtracker's subset has its regex-lite program from the start.
+#[test]
+fn a_rule_the_backtracker_cannot_run_is_compiled_at_load() {
+    // `\b` (a word boundary) is outside the backtracker's subset.
+    let f = Filter::parse("t", "failregex ^a\\b from <HOST>$\n").unwrap();
+    let rule = &f.fail[0];
+    assert!(rule.fast.is_none());
+    assert!(rule.regex.get().is_some_and(Option::is_some));
+    assert_eq!(addr(&f, b"a from 198.51.100.9").as_deref(), Some("198.51.100.9"));
+}
