@@ -9,6 +9,8 @@ fw4-shaped table from the package's include files) polls it. Reported: the daemo
 as `nft` sees it, and the daemon's VmHWM / VmRSS / RssAnon after the sync and 3 idle polls.
 
 Usage: benches/crowdsec.py [N]      (builds the release binary first; needs nft, unshare -Urn)
+       LOGJAIL_BIN=PATH benches/crowdsec.py [N]   (that binary instead, e.g. the static router
+       build from `cross/build-all.sh x86_64-unknown-linux-musl`)
 """
 import http.server
 import json
@@ -21,6 +23,7 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("LOGJAIL_BIN") or os.path.join(ROOT, "target/release/logjail")
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 30000
 
 
@@ -90,7 +93,7 @@ def inner():
     lapi = ("config crowdsec\n\toption lapi_url 'http://127.0.0.1:8080'\n\toption api_key 'k'\n"
             "\toption poll_interval '1s'\n\toption max_decisions '%d'\n" % N)
     conf = os.path.join(scratch, "logjail.conf")
-    run = lambda: subprocess.Popen([os.path.join(ROOT, "target/release/logjail"), "run", "--foreground",
+    run = lambda: subprocess.Popen([BIN, "run", "--foreground",
                                     "--source", "-", "-c", conf],
                                    stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # The same daemon without the crowdsec section, idle: the baseline.
@@ -130,14 +133,16 @@ def inner():
 def main():
     if os.environ.get("LOGJAIL_BENCH_NS"):
         return inner()
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "logjail"], cwd=ROOT, check=True)
+    if not os.environ.get("LOGJAIL_BIN"):
+        subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "logjail"], cwd=ROOT, check=True)
     env = dict(os.environ, LOGJAIL_BENCH_NS="1", PATH=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
     out = subprocess.run(["unshare", "-Urn", sys.executable, os.path.abspath(__file__), str(N)],
                          env=env, capture_output=True, text=True)
     sys.stderr.write(out.stderr)
     r = json.loads(out.stdout.strip().splitlines()[-1])
     mib = lambda k: r["after"][k] / 1024
-    print("kernel %s, %d CPUs, release build (host x86_64, glibc dynamic)" % (os.uname().release, os.cpu_count()))
+    what = "binary %s" % BIN if os.environ.get("LOGJAIL_BIN") else "release build (host x86_64, glibc dynamic)"
+    print("kernel %s, %d CPUs, %s" % (os.uname().release, os.cpu_count(), what))
     print("%d decisions, %.1f MB body: read %s ms, firewall updated %s ms, %d elements in the set"
           % (r["decisions"], r["body_bytes"] / 1e6, r["read_ms"], r["applied_ms"], r["elements_in_set"]))
     print("RSS idle, no crowdsec section: VmRSS %.2f MiB, RssAnon %.2f MiB" % (r["idle"]["VmRSS"] / 1024, r["idle"]["RssAnon"] / 1024))
