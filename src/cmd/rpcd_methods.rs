@@ -69,17 +69,8 @@ pub fn status(c: &Common) -> String {
 }
 
 fn ban_json(out: &mut String, b: &BanInfo, origin: &str) {
-    out.push_str("{\"jail\":");
-    let _ = json::string(out, &b.jail);
-    out.push_str(",\"address\":");
-    let _ = json::string(out, &b.address);
-    match b.remaining {
-        Some(r) => {
-            let _ = write!(out, ",\"remaining\":{r}");
-        }
-        None => out.push_str(",\"remaining\":null"),
-    }
-    let _ = write!(out, ",\"count\":{},\"start\":{},\"origin\":", b.count, b.start);
+    super::show::ban_fields(out, b);
+    out.push_str(",\"origin\":");
     let _ = json::string(out, origin);
 }
 

@@ -198,6 +198,13 @@ fn health_text(out: &mut String, h: &Health) {
 }
 
 fn ban_json(out: &mut String, b: &BanInfo) {
+    ban_fields(out, b);
+    out.push('}');
+}
+
+/// A ban as an open JSON object: `{"jail":…,"address":…,"remaining":…,"count":…,"start":…`
+/// (the `list --json` entry; rpcd adds its origin before closing it).
+pub(crate) fn ban_fields(out: &mut String, b: &BanInfo) {
     out.push_str("{\"jail\":");
     let _ = json::string(out, &b.jail);
     out.push_str(",\"address\":");
@@ -208,7 +215,7 @@ fn ban_json(out: &mut String, b: &BanInfo) {
         }
         None => out.push_str(",\"remaining\":null"),
     }
-    let _ = write!(out, ",\"count\":{},\"start\":{}}}", b.count, b.start);
+    let _ = write!(out, ",\"count\":{},\"start\":{}", b.count, b.start);
 }
 
 fn held_json(out: &mut String, k: &HeldInfo) {
