@@ -47,25 +47,34 @@ fn javascript_passes_eslint_with_luci_globals() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    // A linter that checks nothing would pass too: it must see an undefined global.
-    // (Under the checkout: eslint ignores files outside its base path.)
-    let bad = Path::new(env!("CARGO_TARGET_TMPDIR")).join("luci-app-eslint-bad.js");
-    std::fs::write(
-        &bad,
-        "'use strict';\nreturn view.extend({ x: function() { return nope; } });\n",
-    )
-    .unwrap();
-    let out = Command::new("eslint")
+    // A linter that checks nothing would pass too: it must see an undefined global. The file
+    // goes in on stdin (eslint ignores files outside its base path, and the target directory
+    // may be anywhere).
+    let mut lint = Command::new("eslint")
         .current_dir(root)
         .args([
             "--no-config-lookup",
             "--config",
             "tests/luci_app/eslint.config.mjs",
+            "--stdin",
+            "--stdin-filename",
+            "bad.js",
         ])
-        .arg(&bad)
-        .output()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
         .expect("eslint");
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stdout).contains("'nope' is not defined"));
+    std::io::Write::write_all(
+        lint.stdin.as_mut().expect("stdin"),
+        b"'use strict';\nreturn view.extend({ x: function() { return nope; } });\n",
+    )
+    .expect("eslint stdin");
+    let out = lint.wait_with_output().expect("eslint");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.status.success() && said.contains("'nope' is not defined"),
+        "{said}"
+    );
 }
 
 #[test]
