@@ -195,6 +195,10 @@ pub(crate) fn tagged(rest: &[u8]) -> Line<'_> {
         return untagged;
     }
     match TAG_CLASS[usize::from(rest[i])] {
+        // A `:` inside an open parenthesis is not the tag's end: Dovecot 2.4's own log file
+        // starts a line with `auth(user,1.2.3.4,sasl:plain)<session>: ` (auth-request.c),
+        // which stays a bare message rather than the tag `auth(user,1.2.3.4,sasl`.
+        1 if rest.get(i + 1) != Some(&b' ') && memchr(b'(', &rest[..i]).is_some() => untagged,
         1 => Line {
             program: &rest[..i],
             message: after_colon(&rest[i + 1..]),
