@@ -118,7 +118,10 @@ fn colon_inside_parentheses_is_no_tag_end() {
     assert_eq!(&l.message[..12], b"auth(u@examp");
     // Tags with parentheses and a real `: ` end stay tags.
     let l = p(b"Aug 30 00:10:57 mail auth-worker(304): pam(u,192.0.2.1): x");
-    assert_eq!((l.program, l.message), (&b"auth-worker(304)"[..], &b"pam(u,192.0.2.1): x"[..]));
+    assert_eq!(
+        (l.program, l.message),
+        (&b"auth-worker(304)"[..], &b"pam(u,192.0.2.1): x"[..])
+    );
 }
 
 #[test]
