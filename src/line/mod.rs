@@ -17,9 +17,10 @@
 //! line. A line is never guessed at.
 //!
 //! The tag (`dropbear[12388]:`, `netifd:`, `luci-app-foo:`) becomes `program` and `pid`; a tag is
-//! up to [`MAX_TAG`] bytes without spaces, ending in `:` or `[pid]:`. For OpenWrt kernel lines
-//! (`kern.warn kernel: [   12.345678] msg`) the program is `kernel` and the uptime stamp is
-//! dropped from the message.
+//! up to [`MAX_TAG`] bytes without spaces, ending in `:` or `[pid]:`; a `:` after a `(` and
+//! before a non-space is no tag's end, and such a line has no tag (Dovecot 2.4's log file:
+//! `auth(u,addr,sasl:plain)<id>: `). For OpenWrt kernel lines (`kern.warn kernel: [   12.345678]
+//! msg`) the program is `kernel` and the uptime stamp is dropped from the message.
 //!
 //! **Time** is Unix seconds. Lines carry wall-clock time; where the format has no UTC offset
 //! (logread's ctime, RFC 3164, dropbear) the clock is read *as if it were UTC* and the line is
@@ -195,6 +196,10 @@ pub(crate) fn tagged(rest: &[u8]) -> Line<'_> {
         return untagged;
     }
     match TAG_CLASS[usize::from(rest[i])] {
+        // A `:` inside an open parenthesis is not the tag's end: Dovecot 2.4's own log file
+        // starts a line with `auth(user,1.2.3.4,sasl:plain)<session>: ` (auth-request.c),
+        // which stays a bare message rather than the tag `auth(user,1.2.3.4,sasl`.
+        1 if rest.get(i + 1) != Some(&b' ') && memchr(b'(', &rest[..i]).is_some() => untagged,
         1 => Line {
             program: &rest[..i],
             message: after_colon(&rest[i + 1..]),

@@ -110,6 +110,21 @@ fn logread_odd_tags() {
 }
 
 #[test]
+fn colon_inside_parentheses_is_no_tag_end() {
+    // Dovecot 2.4's log file (log_timestamp "%b %d %H:%M:%S "): the auth request prefix.
+    let raw = b"Aug 30 00:10:57 auth(u@example.com,192.0.2.1,sasl:login)<CvN>: Info: sql: x";
+    let l = p(raw);
+    assert_eq!(l.program, b"");
+    assert_eq!(&l.message[..12], b"auth(u@examp");
+    // Tags with parentheses and a real `: ` end stay tags.
+    let l = p(b"Aug 30 00:10:57 mail auth-worker(304): pam(u,192.0.2.1): x");
+    assert_eq!(
+        (l.program, l.message),
+        (&b"auth-worker(304)"[..], &b"pam(u,192.0.2.1): x"[..])
+    );
+}
+
+#[test]
 fn logread_kernel_drops_uptime() {
     let raw = b"Thu Dec  5 17:43:58 2024 kern.warn kernel: [   12.345678] br-lan: port 1(lan1) entered blocking state";
     assert_eq!(
