@@ -65,7 +65,7 @@ release_bin() {
 build_release() {
 	for t in "$@"; do
 		set -- "$@" --target "$t" \
-			--config "target.$t.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\"]"
+			--config "target.$t.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Cforce-unwind-tables=no\"]"
 		shift
 	done
 	xcargo build --release "$@" \

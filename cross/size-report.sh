@@ -15,12 +15,12 @@ set -eu
 
 target=${1:-mips-unknown-linux-musl}
 top=${2:-40}
-NM=${NM:-$(command -v llvm-nm || command -v llvm-nm-14)}
-STRIP=${STRIP:-$(command -v llvm-strip || command -v llvm-strip-14)}
-[ -n "$NM" ] && [ -n "$STRIP" ] || {
+NM=${NM:-$(command -v llvm-nm || command -v llvm-nm-14 || true)}
+STRIP=${STRIP:-$(command -v llvm-strip || command -v llvm-strip-14 || true)}
+if [ -z "$NM" ] || [ -z "$STRIP" ]; then
 	echo "size-report: needs llvm-nm and llvm-strip (apt-get install llvm)" >&2
 	exit 1
-}
+fi
 
 LOGJAIL_CROSS_TARGET_DIR=${SIZE_REPORT_TARGET_DIR:-$LOGJAIL_ROOT/target/cross-size}
 CARGO_TARGET_DIR=$LOGJAIL_CROSS_TARGET_DIR
