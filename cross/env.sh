@@ -61,11 +61,19 @@ release_bin() {
 # optimize_for_size, and panics abort at once without formatting a message
 # (`-Cpanic=immediate-abort`, which drops std's backtrace printer: about 140 KiB on MIPS). The
 # code never panics on input (no unwrap on input-derived data); procd restarts the daemon if
-# it ever does. Tests keep the normal panic strategy.
+# it ever does. Tests keep the normal panic strategy. Nothing unwinds, so no unwind tables
+# either (`-Cforce-unwind-tables=no`: 59 KB of .eh_frame on MIPS). docs/size.md has the
+# measurements.
 build_release() {
 	for t in "$@"; do
+		# MIPS binaries are static non-PIE executables anyway: position-dependent code calls
+		# with one `jal` instead of a GOT load and `jalr $t9`, and sets up no $gp.
+		case $t in
+		mips*) extra=',"-Crelocation-model=static"' ;;
+		*) extra= ;;
+		esac
 		set -- "$@" --target "$t" \
-			--config "target.$t.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Cforce-unwind-tables=no\"]"
+			--config "target.$t.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Cforce-unwind-tables=no\"$extra]"
 		shift
 	done
 	xcargo build --release "$@" \
