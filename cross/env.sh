@@ -4,6 +4,7 @@
 #
 #   rustc-web, cargo-web, rust-web-src (Debian, bookworm-security: Rust 1.96 and its source)
 #   qemu-user                         (Debian: qemu-mips, qemu-mipsel, qemu-arm, qemu-aarch64)
+#   llvm                              (Debian: llvm-strip, for MIPS's .pdr; llvm-nm for size-report)
 #   ziglang, cargo-zigbuild           (PyPI, in a venv under $LOGJAIL_CROSS_HOME)
 #
 # std is built from source for every target (-Zbuild-std), which is why the toolchain needs
@@ -78,6 +79,26 @@ build_release() {
 	done
 	xcargo build --release "$@" \
 		-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
+	for a in "$@"; do
+		case $a in
+		mips*) strip_pdr "$(release_bin "$a")" ;;
+		esac
+	done
+}
+
+# strip_pdr BINARY: drops `.pdr`, the MIPS procedure descriptors LLVM writes for every
+# function (about 100 KiB here). Nothing reads them at run time, and cargo's strip (the
+# linker's --strip-all) keeps them: they are neither symbols nor debug info.
+strip_pdr() {
+	"$(llvm_strip)" --remove-section=.pdr "$1"
+}
+
+# llvm_strip: Debian's llvm-strip (package llvm), which handles every target's ELF.
+llvm_strip() {
+	command -v llvm-strip || command -v llvm-strip-14 || {
+		echo "llvm-strip not found (apt-get install llvm)" >&2
+		return 1
+	}
 }
 
 # run_on TARGET BINARY ARGS...: runs a target binary under its qemu.

@@ -229,7 +229,14 @@ fn the_command_starts_with_null_stdin_its_own_group_default_sigpipe_and_our_envi
     assert_ne!(words[1], std::process::id().to_string());
     let ignored = got[2].strip_prefix("SigIgn:\t").expect("SigIgn line");
     let ignored = u64::from_str_radix(ignored, 16).expect("hex mask");
-    assert_eq!(ignored & (1 << (libc::SIGPIPE - 1)), 0, "SIGPIPE ignored: {got:?}");
+    assert_eq!(
+        ignored & (1 << (libc::SIGPIPE - 1)),
+        0,
+        "SIGPIPE ignored: {got:?}"
+    );
     assert_eq!(got[3], "stderr shared");
-    assert_eq!(got[4], format!("home={}", std::env::var("HOME").unwrap_or_default()));
+    assert_eq!(
+        got[4],
+        format!("home={}", std::env::var("HOME").unwrap_or_default())
+    );
 }
