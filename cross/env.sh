@@ -4,7 +4,7 @@
 #
 #   rustc-web, cargo-web, rust-web-src (Debian, bookworm-security: Rust 1.96 and its source)
 #   qemu-user                         (Debian: qemu-mips, qemu-mipsel, qemu-arm, qemu-aarch64)
-#   llvm                              (Debian: llvm-strip, for MIPS's .pdr; llvm-nm for size-report)
+#   llvm                              (Debian: llvm-objcopy, for MIPS's .pdr; llvm-nm for size-report)
 #   ziglang, cargo-zigbuild           (PyPI, in a venv under $LOGJAIL_CROSS_HOME)
 #
 # std is built from source for every target (-Zbuild-std), which is why the toolchain needs
@@ -87,16 +87,17 @@ build_release() {
 }
 
 # strip_pdr BINARY: drops `.pdr`, the MIPS procedure descriptors LLVM writes for every
-# function (about 100 KiB here). Nothing reads them at run time, and cargo's strip (the
-# linker's --strip-all) keeps them: they are neither symbols nor debug info.
+# function (about 100 KiB here), and nothing else (symbols stay for cross/size-report.sh).
+# Nothing reads them at run time, and cargo's strip (the linker's --strip-all) keeps them:
+# they are neither symbols nor debug info.
 strip_pdr() {
-	"$(llvm_strip)" --remove-section=.pdr "$1"
+	"$(llvm_objcopy)" --remove-section=.pdr "$1"
 }
 
-# llvm_strip: Debian's llvm-strip (package llvm), which handles every target's ELF.
-llvm_strip() {
-	command -v llvm-strip || command -v llvm-strip-14 || {
-		echo "llvm-strip not found (apt-get install llvm)" >&2
+# llvm_objcopy: Debian's llvm-objcopy (package llvm), which handles every target's ELF.
+llvm_objcopy() {
+	command -v llvm-objcopy || command -v llvm-objcopy-14 || {
+		echo "llvm-objcopy not found (apt-get install llvm)" >&2
 		return 1
 	}
 }

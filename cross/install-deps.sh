@@ -25,7 +25,7 @@ qemu_ok() {
 }
 
 llvm_ok() {
-	command -v llvm-strip >/dev/null 2>&1 || command -v llvm-strip-14 >/dev/null 2>&1
+	command -v llvm-objcopy >/dev/null 2>&1 || command -v llvm-objcopy-14 >/dev/null 2>&1
 }
 
 if ! rust_ok || ! qemu_ok || ! llvm_ok; then
