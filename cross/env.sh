@@ -4,6 +4,7 @@
 #
 #   rustc-web, cargo-web, rust-web-src (Debian, bookworm-security: Rust 1.96 and its source)
 #   qemu-user                         (Debian: qemu-mips, qemu-mipsel, qemu-arm, qemu-aarch64)
+#   llvm                              (Debian: llvm-objcopy, for MIPS's .pdr; llvm-nm for size-report)
 #   ziglang, cargo-zigbuild           (PyPI, in a venv under $LOGJAIL_CROSS_HOME)
 #
 # std is built from source for every target (-Zbuild-std), which is why the toolchain needs
@@ -61,15 +62,44 @@ release_bin() {
 # optimize_for_size, and panics abort at once without formatting a message
 # (`-Cpanic=immediate-abort`, which drops std's backtrace printer: about 140 KiB on MIPS). The
 # code never panics on input (no unwrap on input-derived data); procd restarts the daemon if
-# it ever does. Tests keep the normal panic strategy.
+# it ever does. Tests keep the normal panic strategy. Nothing unwinds, so no unwind tables
+# either (`-Cforce-unwind-tables=no`: 59 KB of .eh_frame on MIPS). docs/size.md has the
+# measurements.
 build_release() {
 	for t in "$@"; do
+		# MIPS binaries are static non-PIE executables anyway: position-dependent code calls
+		# with one `jal` instead of a GOT load and `jalr $t9`, and sets up no $gp.
+		case $t in
+		mips*) extra=',"-Crelocation-model=static"' ;;
+		*) extra= ;;
+		esac
 		set -- "$@" --target "$t" \
-			--config "target.$t.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\"]"
+			--config "target.$t.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Cforce-unwind-tables=no\"$extra]"
 		shift
 	done
 	xcargo build --release "$@" \
 		-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
+	for a in "$@"; do
+		case $a in
+		mips*) strip_pdr "$(release_bin "$a")" ;;
+		esac
+	done
+}
+
+# strip_pdr BINARY: drops `.pdr`, the MIPS procedure descriptors LLVM writes for every
+# function (about 100 KiB here), and nothing else (symbols stay for cross/size-report.sh).
+# Nothing reads them at run time, and cargo's strip (the linker's --strip-all) keeps them:
+# they are neither symbols nor debug info.
+strip_pdr() {
+	"$(llvm_objcopy)" --remove-section=.pdr "$1"
+}
+
+# llvm_objcopy: Debian's llvm-objcopy (package llvm), which handles every target's ELF.
+llvm_objcopy() {
+	command -v llvm-objcopy || command -v llvm-objcopy-14 || {
+		echo "llvm-objcopy not found (apt-get install llvm)" >&2
+		return 1
+	}
 }
 
 # run_on TARGET BINARY ARGS...: runs a target binary under its qemu.

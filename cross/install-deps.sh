@@ -2,7 +2,7 @@
 # Installs what the Docker-free cross builds need, on Debian 12 (bookworm) as root.
 # Idempotent and quick when everything is already there (no apt or pip call at all then).
 #
-#   Debian: rustc-web cargo-web rust-web-src (1.96, bookworm-security), qemu-user
+#   Debian: rustc-web cargo-web rust-web-src (1.96, bookworm-security), qemu-user, llvm
 #   PyPI:   ziglang, cargo-zigbuild, into a venv at $LOGJAIL_CROSS_HOME/venv
 set -eu
 # shellcheck source=cross/env.sh
@@ -24,8 +24,12 @@ qemu_ok() {
 	done
 }
 
-if ! rust_ok || ! qemu_ok; then
-	step "apt: rustc-web cargo-web rust-web-src qemu-user"
+llvm_ok() {
+	command -v llvm-objcopy >/dev/null 2>&1 || command -v llvm-objcopy-14 >/dev/null 2>&1
+}
+
+if ! rust_ok || ! qemu_ok || ! llvm_ok; then
+	step "apt: rustc-web cargo-web rust-web-src qemu-user llvm"
 	export DEBIAN_FRONTEND=noninteractive
 	apt_get() { $SUDO apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 "$@"; }
 	# An up-to-date package list is needed for the security archive's 1.96.
@@ -37,7 +41,7 @@ if ! rust_ok || ! qemu_ok; then
 		sleep 15
 	done
 	apt_get install -y -qq --no-install-recommends \
-		rustc-web cargo-web rust-web-src qemu-user >/dev/null
+		rustc-web cargo-web rust-web-src qemu-user llvm >/dev/null
 	rust_ok || {
 		echo "install-deps: /usr/bin/rustc is $(/usr/bin/rustc --version 2>&1)," \
 			"need 1.$RUST_MIN_MINOR or newer with rust-web-src (is bookworm-security enabled?)" >&2

@@ -54,6 +54,81 @@ pub fn effective_ids() -> (u32, u32) {
     unsafe { (libc::geteuid(), libc::getegid()) }
 }
 
+/// Starts `sh -c command` with `posix_spawnp` (found on `PATH`, this process's environment) as
+/// the leader of a new process group, with no signal blocked, `SIGPIPE` at its default action
+/// (std's runtime ignores it in this process), stdin `/dev/null`, stdout a fresh pipe whose
+/// read end is returned, and stderr shared with this process. Returns the child's pid.
+pub fn spawn_shell(command: &str) -> Result<(libc::pid_t, std::os::fd::OwnedFd), nix::errno::Errno> {
+    use nix::errno::Errno;
+    use std::ffi::CString;
+    use std::os::fd::AsRawFd;
+    extern "C" {
+        static environ: *const *mut libc::c_char;
+    }
+    let script = CString::new(command).map_err(|_| Errno::EINVAL)?;
+    let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    let argv: [*mut libc::c_char; 4] = [
+        c"sh".as_ptr().cast_mut(),
+        c"-c".as_ptr().cast_mut(),
+        script.as_ptr().cast_mut(),
+        core::ptr::null_mut(),
+    ];
+    let mut pid: libc::pid_t = 0;
+    // SAFETY: both structures are plain old data that the `_init` calls fully initialise
+    // before any other use; they are live locals of this frame and destroyed below.
+    let mut actions: libc::posix_spawn_file_actions_t = unsafe { core::mem::zeroed() };
+    // SAFETY: as above.
+    let mut attr: libc::posix_spawnattr_t = unsafe { core::mem::zeroed() };
+    // SAFETY: `actions` and `attr` are initialised first (a failed init is returned before
+    // anything else touches them) and destroyed exactly once at the end. Every pointer passed
+    // is live for the whole call: the NUL-terminated C strings (literals and `script`), the
+    // NULL-terminated `argv`, the signal sets on this frame, `pid`, and the C library's own
+    // `environ`, which nothing in this process modifies concurrently (no `setenv` anywhere).
+    // `write` is open until the end of this function; the child's copy goes to fd 1 and every
+    // other descriptor of ours is close-on-exec.
+    let rc = unsafe {
+        let rc = libc::posix_spawn_file_actions_init(&mut actions);
+        if rc != 0 {
+            return Err(Errno::from_raw(rc));
+        }
+        let rc = libc::posix_spawnattr_init(&mut attr);
+        if rc != 0 {
+            libc::posix_spawn_file_actions_destroy(&mut actions);
+            return Err(Errno::from_raw(rc));
+        }
+        let mut none: libc::sigset_t = core::mem::zeroed();
+        libc::sigemptyset(&mut none);
+        let mut pipe: libc::sigset_t = core::mem::zeroed();
+        libc::sigemptyset(&mut pipe);
+        libc::sigaddset(&mut pipe, libc::SIGPIPE);
+        let flags = libc::POSIX_SPAWN_SETPGROUP | libc::POSIX_SPAWN_SETSIGMASK | libc::POSIX_SPAWN_SETSIGDEF;
+        let mut rc =
+            libc::posix_spawn_file_actions_addopen(&mut actions, 0, c"/dev/null".as_ptr(), libc::O_RDONLY, 0);
+        for step in [
+            libc::posix_spawn_file_actions_adddup2(&mut actions, write.as_raw_fd(), 1),
+            libc::posix_spawnattr_setflags(&mut attr, flags as libc::c_short),
+            libc::posix_spawnattr_setpgroup(&mut attr, 0),
+            libc::posix_spawnattr_setsigmask(&mut attr, &none),
+            libc::posix_spawnattr_setsigdefault(&mut attr, &pipe),
+        ] {
+            if rc == 0 {
+                rc = step;
+            }
+        }
+        if rc == 0 {
+            rc = libc::posix_spawnp(&mut pid, c"sh".as_ptr(), &actions, &attr, argv.as_ptr(), environ);
+        }
+        libc::posix_spawnattr_destroy(&mut attr);
+        libc::posix_spawn_file_actions_destroy(&mut actions);
+        rc
+    };
+    drop(write);
+    if rc != 0 {
+        return Err(Errno::from_raw(rc));
+    }
+    Ok((pid, read))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

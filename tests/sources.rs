@@ -205,3 +205,38 @@ fn the_command_starts_with_no_signals_blocked_even_when_the_daemon_blocks_them()
     pump(&mut src, start, &mut got, 3000, |g| !g.is_empty());
     assert_eq!(got, ["SigBlk:\t0000000000000000"]);
 }
+
+/// What the shell starts with, as `std::process::Command` set it up before the source moved
+/// to `posix_spawnp`: stdin `/dev/null`, the leader of its own process group, `SIGPIPE` at
+/// its default action (this test process, like the daemon, ignores it: std's runtime does),
+/// its stderr this process's, and the environment passed on.
+#[test]
+fn the_command_starts_with_null_stdin_its_own_group_default_sigpipe_and_our_environment() {
+    let start = Instant::now();
+    let script = "readlink /proc/self/fd/0; \
+        echo group $(cut -d' ' -f5 /proc/$$/stat) of $$; \
+        grep SigIgn /proc/self/status; \
+        [ /proc/$$/fd/2 -ef /proc/$PPID/fd/2 ] && echo stderr shared; \
+        echo home=$HOME";
+    let mut src = Source::open_with(&Spec::Command(script.into()), fast(), 0).expect("spawn");
+    let mut got = Vec::new();
+    pump(&mut src, start, &mut got, 3000, |g| g.len() >= 5);
+    assert_eq!(got.len(), 5, "{got:?}");
+    assert_eq!(got[0], "/dev/null");
+    let words: Vec<&str> = got[1].split(' ').collect();
+    assert_eq!(words.len(), 4, "{got:?}");
+    assert_eq!(words[1], words[3], "the shell leads its own group: {got:?}");
+    assert_ne!(words[1], std::process::id().to_string());
+    let ignored = got[2].strip_prefix("SigIgn:\t").expect("SigIgn line");
+    let ignored = u64::from_str_radix(ignored, 16).expect("hex mask");
+    assert_eq!(
+        ignored & (1 << (libc::SIGPIPE - 1)),
+        0,
+        "SIGPIPE ignored: {got:?}"
+    );
+    assert_eq!(got[3], "stderr shared");
+    assert_eq!(
+        got[4],
+        format!("home={}", std::env::var("HOME").unwrap_or_default())
+    );
+}

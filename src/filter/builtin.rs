@@ -117,6 +117,34 @@ mod tests {
         }
     }
 
+    /// build.rs embeds each shipped file with its comment lines emptied: every other line is
+    /// the file's, on the same line number (what error messages cite), and no comment is left.
+    #[test]
+    fn builtins_are_the_shipped_files_without_their_comments() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("filters");
+        let (mut files, mut comments) = (0, 0);
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension() != Some(std::ffi::OsStr::new(EXTENSION)) {
+                continue;
+            }
+            files += 1;
+            let name = path.file_stem().unwrap().to_str().unwrap();
+            let shipped = std::fs::read_to_string(&path).unwrap();
+            let embedded = text(name).unwrap_or_else(|| panic!("{name} not embedded"));
+            let (shipped, embedded): (Vec<_>, Vec<_>) =
+                (shipped.lines().collect(), embedded.lines().collect());
+            assert_eq!(shipped.len(), embedded.len(), "{name}: line count");
+            for (i, (s, e)) in shipped.iter().zip(&embedded).enumerate() {
+                let want = if s.trim_start().starts_with('#') { "" } else { s };
+                assert_eq!(*e, want, "{name}:{}", i + 1);
+            }
+            comments += shipped.iter().filter(|l| l.trim_start().starts_with('#')).count();
+        }
+        assert_eq!(files, names().count());
+        assert!(comments > 0, "no comment lines to leave out");
+    }
+
     #[test]
     fn directory_overrides_builtin_and_paths_are_read() {
         let dir = std::env::temp_dir().join(format!("logjail-filter-test-{}", std::process::id()));

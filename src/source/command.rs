@@ -7,16 +7,15 @@
 //! `log::warn!` and followed by a restart after 1 s, 2 s, 4 s … up to 60 s; a command that ran
 //! for [`Options::stable_ms`] starts again at 1 s.
 
+use super::child::{Child, Exit};
 use super::lines::Lines;
 use super::stream::{drain, Drain};
 use super::{Options, SourceError};
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
-use nix::sys::signal::{killpg, Signal};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use std::fmt;
+use std::fs::File;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, ChildStdout, ExitStatus, Stdio};
 
 /// How often a stopped child is checked for while reaping.
 const REAP_POLL_MS: u64 = 20;
@@ -24,10 +23,10 @@ const REAP_POLL_MS: u64 = 20;
 enum State {
     Running {
         child: Child,
-        out: ChildStdout,
+        out: File,
         started_ms: u64,
         /// The shell exited (and was reaped) while something it started still holds stdout.
-        exited: Option<ExitStatus>,
+        exited: Option<Exit>,
     },
     Reaping {
         child: Child,
@@ -58,7 +57,7 @@ impl Command {
         }
         let state = spawn(command, now_ms).map_err(|error| SourceError::Spawn {
             command: command.to_string(),
-            error,
+            error: error.into(),
         })?;
         Ok(Command {
             command: command.to_string(),
@@ -156,7 +155,7 @@ impl Command {
                         } else {
                             Signal::SIGKILL
                         };
-                        signal_group(child, signal);
+                        child.signal_group(signal);
                         *signalled = want;
                     }
                 }
@@ -212,7 +211,7 @@ impl Command {
             State::Running { child, .. } | State::Reaping { child, .. } => child,
             State::Backoff { .. } => return,
         };
-        signal_group(&child, Signal::SIGTERM);
+        child.signal_group(Signal::SIGTERM);
         for _ in 0..50 {
             if !matches!(child.try_wait(), Ok(None)) {
                 break;
@@ -220,7 +219,7 @@ impl Command {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
         // The group outlives a reaped shell while any member lives, so its id is not reused.
-        signal_group(&child, Signal::SIGKILL);
+        child.signal_group(Signal::SIGKILL);
         if let Err(e) = child.wait() {
             log::warn!("command '{}': waiting for pid {}: {e}", self.command, child.id());
         }
@@ -245,25 +244,13 @@ impl Drop for Command {
     }
 }
 
-fn spawn(command: &str, now_ms: u64) -> std::io::Result<State> {
-    let mut child = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .process_group(0)
-        .spawn()?;
-    let Some(out) = child.stdout.take() else {
-        signal_group(&child, Signal::SIGKILL);
-        let _ = child.wait();
-        return Err(std::io::Error::other("no pipe for its standard output"));
-    };
+fn spawn(command: &str, now_ms: u64) -> Result<State, nix::errno::Errno> {
+    let (mut child, out) = Child::spawn(command)?;
     let flags = fcntl(&out, FcntlArg::F_GETFL).map(OFlag::from_bits_truncate);
     if let Err(e) = flags.and_then(|f| fcntl(&out, FcntlArg::F_SETFL(f | OFlag::O_NONBLOCK))) {
-        signal_group(&child, Signal::SIGKILL);
+        child.signal_group(Signal::SIGKILL);
         let _ = child.wait();
-        return Err(e.into());
+        return Err(e);
     }
     Ok(State::Running {
         child,
@@ -271,14 +258,6 @@ fn spawn(command: &str, now_ms: u64) -> std::io::Result<State> {
         started_ms: now_ms,
         exited: None,
     })
-}
-
-/// Signals the child's process group (it leads its own); a group already gone is fine.
-fn signal_group(child: &Child, signal: Signal) {
-    let Ok(pid) = i32::try_from(child.id()) else {
-        return;
-    };
-    let _ = killpg(Pid::from_raw(pid), signal);
 }
 
 /// Milliseconds shown as seconds: `4s`, `0.3s`.

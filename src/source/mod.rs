@@ -62,6 +62,7 @@
 //! or lost). The details are in the essays of `source/command.rs` and `source/follow.rs`.
 //! Dropping a `Source` (or [`Source::close`]) stops and reaps a command's process group.
 
+mod child;
 mod command;
 mod follow;
 pub mod history;
