@@ -64,7 +64,9 @@ release_bin() {
 # code never panics on input (no unwrap on input-derived data); procd restarts the daemon if
 # it ever does. Tests keep the normal panic strategy. Nothing unwinds, so no unwind tables
 # either (`-Cforce-unwind-tables=no`: 59 KB of .eh_frame on MIPS). docs/size.md has the
-# measurements.
+# measurements. `Debug` is compiled out (`-Zfmt-debug=none`: `{:?}` writes nothing, so no
+# shipped message uses it, tests/debug_free.rs) and so are panic locations
+# (`-Zlocation-detail=none`): 15 KB on MIPS.
 build_release() {
 	for t in "$@"; do
 		# MIPS binaries are static non-PIE executables anyway: position-dependent code calls
@@ -73,8 +75,11 @@ build_release() {
 		mips*) extra=',"-Crelocation-model=static"' ;;
 		*) extra= ;;
 		esac
+		# LOGJAIL_XFLAGS: more rustflags, comma-separated quoted strings, for size experiments
+		# (e.g. '"-Zfmt-debug=none"'); empty for the shipped builds.
+		[ -n "${LOGJAIL_XFLAGS:-}" ] && extra="$extra,$LOGJAIL_XFLAGS"
 		set -- "$@" --target "$t" \
-			--config "target.$t.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Cforce-unwind-tables=no\"$extra]"
+			--config "target.$t.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Cforce-unwind-tables=no\",\"-Zfmt-debug=none\",\"-Zlocation-detail=none\"$extra]"
 		shift
 	done
 	xcargo build --release "$@" \

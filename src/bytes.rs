@@ -61,28 +61,55 @@ pub struct Shown<'a>(pub &'a [u8]);
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for chunk in self.0.utf8_chunks() {
-            for c in chunk.valid().chars() {
-                match c {
-                    '\r' => f.write_str("\\r")?,
-                    '\n' => f.write_str("\\n")?,
-                    '\t' => f.write_str("\\t")?,
-                    '\\' => f.write_str("\\\\")?,
-                    c if c.is_control() => {
-                        let mut utf8 = [0u8; 4];
-                        for b in c.encode_utf8(&mut utf8).bytes() {
-                            write!(f, "\\x{b:02x}")?;
-                        }
+        escaped(f, self.0, false)
+    }
+}
+
+/// A name or value from outside (a method, an argument key, a program name) between double
+/// quotes, escaped as [`Shown`] and with `"` as `\"`: what `{:?}` of a `str` writes for
+/// ASCII, without `Debug` (release builds compile `Debug` out, docs/size.md).
+pub struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"")?;
+        escaped(f, self.0.as_bytes(), true)?;
+        f.write_str("\"")
+    }
+}
+
+/// [`Quoted`] without the quotes: for text already between quotes in a message.
+pub struct Escaped<'a>(pub &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        escaped(f, self.0.as_bytes(), true)
+    }
+}
+
+fn escaped(f: &mut fmt::Formatter<'_>, bytes: &[u8], quote: bool) -> fmt::Result {
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' if quote => f.write_str("\\\"")?,
+                '\r' => f.write_str("\\r")?,
+                '\n' => f.write_str("\\n")?,
+                '\t' => f.write_str("\\t")?,
+                '\\' => f.write_str("\\\\")?,
+                c if c.is_control() => {
+                    let mut utf8 = [0u8; 4];
+                    for b in c.encode_utf8(&mut utf8).bytes() {
+                        write!(f, "\\x{b:02x}")?;
                     }
-                    c => write!(f, "{c}")?,
                 }
-            }
-            for b in chunk.invalid() {
-                write!(f, "\\x{b:02x}")?;
+                c => write!(f, "{c}")?,
             }
         }
-        Ok(())
+        for b in chunk.invalid() {
+            write!(f, "\\x{b:02x}")?;
+        }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -127,5 +154,21 @@ mod tests {
         let s = Shown(b"for 'a\rfrom 1.2.3.4' \x1b[2K\x00\xff r\xc3\xb6ot\\").to_string();
         assert_eq!(s, "for 'a\\rfrom 1.2.3.4' \\x1b[2K\\x00\\xff r\u{f6}ot\\\\");
         assert!(!s.contains('\r'));
+    }
+
+    #[test]
+    fn quoted_writes_what_debug_of_an_ascii_str_writes() {
+        for s in [
+            "logjail",
+            "a\"b",
+            "back\\slash",
+            "tab\there",
+            "new\nline",
+            "",
+            "r\u{f6}ot",
+        ] {
+            assert_eq!(Quoted(s).to_string(), format!("{s:?}"), "{s:?}");
+        }
+        assert_eq!(Quoted("\x1b[2K").to_string(), "\"\\x1b[2K\"");
     }
 }

@@ -52,7 +52,9 @@ impl fmt::Display for JsonError {
                 write!(f, "arguments of {len} bytes or more: the limit is {MAX_INPUT}")
             }
             JsonError::TooManyKeys => write!(f, "more than {MAX_KEYS} keys in the arguments"),
-            JsonError::DuplicateKey(k) => write!(f, "key {k:?} given twice in the arguments"),
+            JsonError::DuplicateKey(k) => {
+                write!(f, "key {} given twice in the arguments", crate::bytes::Quoted(k))
+            }
             JsonError::Syntax { at, what } => write!(f, "arguments at byte {at}: {what}"),
         }
     }

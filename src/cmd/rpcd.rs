@@ -15,6 +15,7 @@
 
 use super::cli::{Common, RpcdArgs};
 use super::rpcd_methods as m;
+use crate::bytes::Quoted;
 use crate::json_object::{Object, Value, MAX_INPUT};
 use std::io::{Read, Write};
 
@@ -92,7 +93,7 @@ pub fn list() -> String {
 /// `call METHOD` with `input` (the JSON arguments): the JSON reply.
 pub fn call(c: &Common, method: &str, input: &[u8]) -> String {
     let Some((_, sig)) = METHODS.iter().find(|(n, _)| *n == method) else {
-        return error(&format!("unknown method {method:?}"));
+        return error(&format!("unknown method {}", Quoted(method)));
     };
     let args = match Object::parse(input) {
         Ok(o) => o,
@@ -102,7 +103,7 @@ pub fn call(c: &Common, method: &str, input: &[u8]) -> String {
         .keys()
         .find(|k| *k != "ubus_rpc_session" && !sig.iter().any(|(a, _)| a == k))
     {
-        return error(&format!("{method}: unknown argument {k:?}"));
+        return error(&format!("{method}: unknown argument {}", Quoted(k)));
     }
     let a = Args(&args);
     let result = match method {
@@ -114,7 +115,7 @@ pub fn call(c: &Common, method: &str, input: &[u8]) -> String {
         "filters" => Ok(m::filters(c)),
         "test" => test(c, &a),
         "reload" => Ok(m::reload(c)),
-        _ => Err(format!("unknown method {method:?}")),
+        _ => Err(format!("unknown method {}", Quoted(method))),
     };
     result.unwrap_or_else(|e| error(&format!("{method}: {e}")))
 }
@@ -200,7 +201,8 @@ impl Args<'_> {
             Ok(Some(j))
         } else {
             Err(format!(
-                "{key}: {j:?} is no jail name (letters, digits, `_`, `-`, at most {})",
+                "{key}: {} is no jail name (letters, digits, `_`, `-`, at most {})",
+                Quoted(&j),
                 crate::config::MAX_JAIL_NAME
             ))
         }
@@ -213,7 +215,10 @@ impl Args<'_> {
         };
         match crate::addr::Host::parse(s.trim()) {
             Some(h) => Ok(Some(h.to_string())),
-            None => Err(format!("{key}: {s:?} is neither an address nor an IPv6 prefix")),
+            None => Err(format!(
+                "{key}: {} is neither an address nor an IPv6 prefix",
+                Quoted(&s)
+            )),
         }
     }
 }

@@ -80,7 +80,7 @@ pub fn run(args: &RunArgs) -> i32 {
     let sig = match event_loop::signals() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("logjail: signals: {e}");
+            eprintln!("logjail: signals: {}", e.desc());
             return 1;
         }
     };
@@ -94,7 +94,7 @@ pub fn run(args: &RunArgs) -> i32 {
             return 1;
         }
     };
-    log::info!("started: {} jails, source {:?}", engine.jails.len(), spec);
+    log::info!("started: {} jails, source {spec}", engine.jails.len());
     let mut current = config;
     let mut actions: Vec<Action> = Vec::new();
     loop {

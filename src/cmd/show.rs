@@ -83,8 +83,11 @@ pub fn render(req: &Request, replies: &[Response], as_json: bool) -> String {
         (_, Some(Response::Reloaded { jails })) => {
             let _ = writeln!(out, "reloaded: {jails} jails");
         }
-        (_, other) => {
-            let _ = writeln!(out, "unexpected answer: {other:?}");
+        (_, None) => {
+            let _ = writeln!(out, "no answer");
+        }
+        (_, Some(_)) => {
+            let _ = writeln!(out, "unexpected answer: one for another request");
         }
     }
     out

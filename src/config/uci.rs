@@ -23,6 +23,7 @@
 //! (last wins) is applied by the loader. Invalid UTF-8 inside a name or value is an error;
 //! in a comment it is ignored.
 
+use crate::bytes::Escaped;
 use core::fmt;
 
 /// One `option` or `list` statement.
@@ -110,15 +111,15 @@ impl fmt::Display for UciError {
 
 impl std::error::Error for UciError {}
 
-/// Text quoted in an error message, cut to a readable length.
+/// Text quoted in an error message, cut to a readable length, escaped as `bytes::Escaped`.
 pub struct Excerpt<'a>(pub &'a str);
 
 impl fmt::Display for Excerpt<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const MAX: usize = 40;
         match self.0.char_indices().nth(MAX) {
-            Some((cut, _)) => write!(f, "{}…", self.0[..cut].escape_debug()),
-            None => write!(f, "{}", self.0.escape_debug()),
+            Some((cut, _)) => write!(f, "{}…", Escaped(&self.0[..cut])),
+            None => write!(f, "{}", Escaped(self.0)),
         }
     }
 }

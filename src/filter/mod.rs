@@ -102,7 +102,11 @@ impl fmt::Display for FilterError {
                 )
             }
             FilterError::Program { filter, name, why } => {
-                write!(f, "filter `{filter}`: program name {name:?}: {why}")
+                write!(
+                    f,
+                    "filter `{filter}`: program name {}: {why}",
+                    crate::bytes::Quoted(name)
+                )
             }
         }
     }

@@ -142,7 +142,7 @@ impl Command {
                 }
                 Err(e) => {
                     let ran = now_ms.saturating_sub(*started_ms);
-                    self.schedule_restart(&format!("could not be waited for ({e})"), ran, now_ms);
+                    self.schedule_restart(&format!("could not be waited for ({})", e.desc()), ran, now_ms);
                 }
                 Ok(None) => {
                     *check_ms = now_ms + REAP_POLL_MS;
@@ -191,7 +191,7 @@ impl Command {
         self.restarts += 1;
         match spawn(&self.command, now_ms) {
             Ok(state) => self.state = state,
-            Err(e) => self.schedule_restart(&format!("could not be started: {e}"), 0, now_ms),
+            Err(e) => self.schedule_restart(&format!("could not be started: {}", e.desc()), 0, now_ms),
         }
     }
 
@@ -221,7 +221,12 @@ impl Command {
         // The group outlives a reaped shell while any member lives, so its id is not reused.
         child.signal_group(Signal::SIGKILL);
         if let Err(e) = child.wait() {
-            log::warn!("command '{}': waiting for pid {}: {e}", self.command, child.id());
+            log::warn!(
+                "command '{}': waiting for pid {}: {}",
+                self.command,
+                child.id(),
+                e.desc()
+            );
         }
     }
 

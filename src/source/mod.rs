@@ -339,6 +339,17 @@ impl Source {
     }
 }
 
+/// How `started:` names the source: `command "logread -f"`, `stdin`, `file /var/log/x`.
+impl fmt::Display for Spec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Spec::Command(c) => write!(f, "command {}", crate::bytes::Quoted(c)),
+            Spec::Stdin => f.write_str("stdin"),
+            Spec::File(p) => write!(f, "file {}", p.display()),
+        }
+    }
+}
+
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
