@@ -2,7 +2,7 @@
 //! makes every `{:?}` write nothing (12.6 KB of MIPS code, docs/size.md). A message that
 //! formats a value with `{:?}` would lose that value on the router and keep it in tests, so no
 //! shipped code may: names from outside are quoted with `bytes::Quoted`, errno values are
-//! written with `Errno::desc` (nix's `Display` for `Errno` is `{:?}: desc`).
+//! written through `std::io::Error` (nix's `Display` for `Errno` is `{:?}: desc`).
 //!
 //! The scan reads every file under `src/` up to its first `#[cfg(test)]`, leaving out the test
 //! files (`tests*.rs`, `*_tests.rs`) and comment lines.

@@ -46,7 +46,7 @@ impl core::fmt::Display for TrackError {
             TrackError::DumpFailed(errno) => write!(
                 f,
                 "listing interface addresses failed: {}",
-                nix::errno::Errno::from_raw(*errno).desc()
+                std::io::Error::from_raw_os_error(*errno)
             ),
         }
     }

@@ -58,10 +58,10 @@ impl Conn {
             SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
             None,
         )
-        .map_err(|e| format!("socket: {}", e.desc()))?;
+        .map_err(|e| format!("socket: {}", std::io::Error::from(e)))?;
         match socket::connect(sock.as_raw_fd(), &SockaddrStorage::from(to)) {
             Ok(()) | Err(Errno::EINPROGRESS) => {}
-            Err(e) => return Err(format!("connect: {}", e.desc())),
+            Err(e) => return Err(format!("connect: {}", std::io::Error::from(e))),
         }
         Ok(Conn {
             sock,
@@ -101,7 +101,7 @@ impl Conn {
             ) {
                 Ok(n) => self.sent += n,
                 Err(Errno::EAGAIN) | Err(Errno::EINTR) => return Done::Pending,
-                Err(e) => return Done::Failed(format!("connect or send: {}", e.desc())),
+                Err(e) => return Done::Failed(format!("connect or send: {}", std::io::Error::from(e))),
             }
         }
         let mut buf = [0u8; READ_BUF];
@@ -109,7 +109,7 @@ impl Conn {
             let n = match socket::recv(self.sock.as_raw_fd(), &mut buf, MsgFlags::empty()) {
                 Ok(n) => n,
                 Err(Errno::EAGAIN) | Err(Errno::EINTR) => return Done::Pending,
-                Err(e) => return Done::Failed(format!("receive: {}", e.desc())),
+                Err(e) => return Done::Failed(format!("receive: {}", std::io::Error::from(e))),
             };
             if n == 0 {
                 return match self.resp.closed() {

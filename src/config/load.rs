@@ -17,7 +17,6 @@ use super::error::{invalid, ConfigError};
 use super::options::{crowdsec_section, jail_section, main_section};
 use super::uci::{self, Section};
 use super::Config;
-use std::collections::HashMap;
 use std::io::Read;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
@@ -83,17 +82,18 @@ pub fn parse_bytes(src: &[u8], file: &str) -> Result<Loaded, ConfigError> {
     let sections = uci::parse(src, file)?;
     let mut config = Config::default();
     let mut warnings = Vec::new();
-    let mut named: HashMap<&str, usize> = HashMap::new();
+    let mut named: Vec<(&str, usize)> = Vec::new();
     let mut main_line: Option<usize> = None;
     for s in &sections {
         if let Some(name) = s.name.as_deref() {
-            if let Some(first) = named.insert(name, s.line) {
+            if let Some(&(_, first)) = named.iter().find(|(n, _)| *n == name) {
                 return Err(invalid(
                     file,
                     s.line,
                     format!("section '{name}' is already defined on line {first}: names must be unique"),
                 ));
             }
+            named.push((name, s.line));
         }
         match s.kind.as_str() {
             "logjail" => {

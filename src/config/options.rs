@@ -12,7 +12,6 @@ use super::{JailConfig, Main};
 use crate::addr::Cidr;
 use crate::filter::mode::{self, Mode};
 use crate::jail::{capacity, RecidiveParams, MAX_MAXBANS};
-use std::collections::{HashMap, HashSet};
 
 /// Longest jail name; it appears in log lines, the state file and control replies.
 pub const MAX_JAIL_NAME: usize = 32;
@@ -34,12 +33,16 @@ enum Val<'a> {
 /// Folds a section's items as `uci` does, keeping the order in which names first appear.
 fn fold(items: &[Item]) -> Vec<(&str, Val<'_>)> {
     let mut slots: Vec<(&str, Option<Val<'_>>)> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
     for item in items {
-        let i = *index.entry(&item.name).or_insert_with(|| {
-            slots.push((&item.name, None));
-            slots.len() - 1
-        });
+        // A linear search: sections have a few dozen options, and a hash map costs the
+        // router binary more than it saves (docs/size.md).
+        let i = match slots.iter().position(|(n, _)| *n == item.name) {
+            Some(i) => i,
+            None => {
+                slots.push((&item.name, None));
+                slots.len() - 1
+            }
+        };
         let Some((_, slot)) = slots.get_mut(i) else {
             continue;
         };
@@ -123,7 +126,7 @@ impl Scope<'_> {
             Val::One(item) => std::slice::from_ref(item),
             Val::Many(items) => items.as_slice(),
         };
-        let (mut out, mut seen) = (Vec::new(), HashSet::new());
+        let mut out: Vec<Cidr> = Vec::new();
         for item in items {
             for word in item.value.split_whitespace() {
                 let Some(c) = Cidr::parse(word) else {
@@ -135,7 +138,8 @@ impl Scope<'_> {
                     );
                     return Err(invalid(self.file, item.line, what));
                 };
-                if seen.insert((c.network(), c.prefix())) {
+                let key = (c.network(), c.prefix());
+                if !out.iter().any(|o| (o.network(), o.prefix()) == key) {
                     out.push(c);
                 }
             }

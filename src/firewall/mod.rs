@@ -84,9 +84,9 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Io { what, errno } => write!(f, "{what}: {}", nix::errno::Errno::from_raw(*errno).desc()),
+            Error::Io { what, errno } => write!(f, "{what}: {}", std::io::Error::from_raw_os_error(*errno)),
             Error::Kernel { what, errno } => {
-                write!(f, "{what} ({})", nix::errno::Errno::from_raw(*errno).desc())
+                write!(f, "{what} ({})", std::io::Error::from_raw_os_error(*errno))
             }
             Error::Protocol { what } => write!(f, "malformed reply: {what}"),
             Error::Output => f.write_str("cannot write decision to stdout"),

@@ -142,7 +142,11 @@ impl Command {
                 }
                 Err(e) => {
                     let ran = now_ms.saturating_sub(*started_ms);
-                    self.schedule_restart(&format!("could not be waited for ({})", e.desc()), ran, now_ms);
+                    self.schedule_restart(
+                        &format!("could not be waited for ({})", std::io::Error::from(e)),
+                        ran,
+                        now_ms,
+                    );
                 }
                 Ok(None) => {
                     *check_ms = now_ms + REAP_POLL_MS;
@@ -191,7 +195,11 @@ impl Command {
         self.restarts += 1;
         match spawn(&self.command, now_ms) {
             Ok(state) => self.state = state,
-            Err(e) => self.schedule_restart(&format!("could not be started: {}", e.desc()), 0, now_ms),
+            Err(e) => self.schedule_restart(
+                &format!("could not be started: {}", std::io::Error::from(e)),
+                0,
+                now_ms,
+            ),
         }
     }
 
@@ -225,7 +233,7 @@ impl Command {
                 "command '{}': waiting for pid {}: {}",
                 self.command,
                 child.id(),
-                e.desc()
+                std::io::Error::from(e)
             );
         }
     }
