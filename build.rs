@@ -1,8 +1,15 @@
 //! Embeds the shipped filters: every `filters/*.filter` becomes an entry of the table
-//! `BUILTIN: &[(&str, &str)]` (name, text) in `$OUT_DIR/builtin_filters.rs`, sorted by name.
+//! `BUILTIN: &[(&str, usize, usize)]` (name, start, end) in `$OUT_DIR/builtin_filters.rs`,
+//! sorted by name; the texts, one after another, are packed into `$OUT_DIR/builtin_filters.lz`
+//! (`src/filter/packed.rs`), and `start..end` is where each lies in the unpacked text.
 //! Comment lines (first non-blank character `#`: the sources the filters cite, about
 //! three quarters of their bytes) are embedded as empty lines, which the filter parser skips
 //! the same way, so error messages keep their line numbers and the binary 35 KB of text.
+
+// unpack is the library's; the build script only packs.
+#[allow(dead_code)]
+#[path = "src/filter/packed.rs"]
+mod packed;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -28,14 +35,23 @@ fn main() {
         }
     }
     entries.sort();
-    let mut out = String::from("pub static BUILTIN: &[(&str, &str)] = &[\n");
+    let mut all = String::new();
+    let mut out = String::from("pub static BUILTIN: &[(&str, usize, usize)] = &[\n");
     for (name, text) in &entries {
-        let _ = writeln!(out, "    ({name:?}, {text:?}),");
+        let _ = writeln!(out, "    ({name:?}, {}, {}),", all.len(), all.len() + text.len());
+        all.push_str(text);
     }
     out.push_str("];\n");
     let out_dir = env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
-    let dest = Path::new(&out_dir).join("builtin_filters.rs");
-    if let Err(e) = fs::write(&dest, out) {
+    write(&Path::new(&out_dir).join("builtin_filters.rs"), out.as_bytes());
+    write(
+        &Path::new(&out_dir).join("builtin_filters.lz"),
+        &packed::pack(all.as_bytes()),
+    );
+}
+
+fn write(dest: &Path, bytes: &[u8]) {
+    if let Err(e) = fs::write(dest, bytes) {
         panic!("writing {}: {e}", dest.display());
     }
 }

@@ -177,7 +177,7 @@ fn filter_dir(config: &str) -> PathBuf {
 fn list() -> i32 {
     for name in filter::builtin::names() {
         let text = filter::builtin::text(name).unwrap_or_default();
-        match Filter::parse(name, text) {
+        match Filter::parse(name, &text) {
             Ok(f) => println!("{name:<16} programs: {}", f.programs().join(" ")),
             Err(e) => println!("{name:<16} broken: {e}"),
         }

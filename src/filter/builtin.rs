@@ -9,18 +9,21 @@ use super::{Filter, FilterError, Options};
 use std::path::Path;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_filters.rs"));
+static PACKED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_filters.lz"));
 
 /// File name suffix of filter files.
 pub const EXTENSION: &str = "filter";
 
 /// Names of the built-in filters, sorted.
 pub fn names() -> impl Iterator<Item = &'static str> {
-    BUILTIN.iter().map(|(name, _)| *name)
+    BUILTIN.iter().map(|(name, ..)| *name)
 }
 
-/// Text of the built-in filter `name`.
-pub fn text(name: &str) -> Option<&'static str> {
-    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+/// Text of the built-in filter `name`, unpacked ([`super::packed`]).
+pub fn text(name: &str) -> Option<String> {
+    let &(_, start, end) = BUILTIN.iter().find(|(n, ..)| *n == name)?;
+    let all = super::packed::unpack(PACKED, end)?;
+    String::from_utf8(all.get(start..)?.to_vec()).ok()
 }
 
 /// Loads a filter. `name_or_path` containing `/` is a file path; otherwise
@@ -46,7 +49,7 @@ pub fn load_with(name_or_path: &str, filter_dir: &Path, options: &Options) -> Re
         return from_file(name_or_path, &path, options);
     }
     match text(name_or_path) {
-        Some(t) => Filter::parse_with(name_or_path, t, options),
+        Some(t) => Filter::parse_with(name_or_path, &t, options),
         None => Err(not_found(name_or_path, filter_dir)),
     }
 }
@@ -112,7 +115,7 @@ mod tests {
             assert!(names.contains(&want), "{want} missing from {names:?}");
         }
         for name in names {
-            let f = Filter::parse(name, text(name).unwrap()).unwrap();
+            let f = Filter::parse(name, &text(name).unwrap()).unwrap();
             assert!(!f.programs().is_empty(), "{name} names no program");
         }
     }

@@ -27,6 +27,7 @@ pub mod dispatch;
 mod format;
 pub mod host;
 pub mod mode;
+pub mod packed;
 pub mod prefilter;
 mod utf8;
 

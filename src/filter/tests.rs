@@ -1,7 +1,7 @@
 use super::*;
 
 fn builtin(name: &str) -> Filter {
-    Filter::parse(name, builtin::text(name).unwrap()).unwrap()
+    Filter::parse(name, &builtin::text(name).unwrap()).unwrap()
 }
 
 fn addr(f: &Filter, msg: &[u8]) -> Option<String> {
@@ -87,7 +87,7 @@ fn user_names_cannot_frame_another_address() {
         mode: Mode::Aggressive,
         ..Options::default()
     };
-    let sa = Filter::parse_with("sshd", builtin::text("sshd").unwrap(), &aggressive).unwrap();
+    let sa = Filter::parse_with("sshd", &builtin::text("sshd").unwrap(), &aggressive).unwrap();
     let cases: [(&Filter, &str); 6] = [
         (&d, "Bad password attempt for 'root' from 10.0.0.1:22' from 203.0.113.9:4242"),
         (&s, "Failed password for invalid user x from 10.0.0.1 port 22 ssh2 from 203.0.113.9 port 4242 ssh2"),
@@ -256,7 +256,7 @@ fn a_mode_the_filter_lacks_is_an_error() {
                 mode: m,
                 ..Options::default()
             };
-            Filter::parse_with(name, builtin::text(name).unwrap(), &opts).unwrap();
+            Filter::parse_with(name, &builtin::text(name).unwrap(), &opts).unwrap();
         }
     }
 }
