@@ -146,7 +146,7 @@ fn crowdsec_block(out: &mut String, c: &crate::config::crowdsec::CrowdSec) {
     };
     let rows: [(&str, String); 9] = [
         ("enabled", yes_no(c.enabled)),
-        ("lapi_url", format!("http://{}", c.lapi.0)),
+        ("lapi_url", format!("http://{}", c.lapi)),
         ("api_key", set(!c.api_key.is_empty())),
         ("poll_interval", Duration(Some(c.poll_interval)).to_string()),
         ("scopes", scopes.join(" ")),

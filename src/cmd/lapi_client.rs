@@ -71,7 +71,7 @@ impl LapiClient {
     pub fn new(cfg: CrowdSec) -> LapiClient {
         log::info!(
             "crowdsec: LAPI at http://{}, polled every {}s{}",
-            cfg.lapi.0,
+            cfg.lapi,
             cfg.poll_interval,
             if cfg.reports() {
                 "; local bans reported"
@@ -210,7 +210,7 @@ impl LapiClient {
         match r.failed(now.mono_ms) {
             Change::Failing => log::warn!(
                 "crowdsec: reporting to LAPI at http://{}: {why}; alerts stay queued (up to {}), retrying with backoff",
-                self.cfg.lapi.0,
+                self.cfg.lapi,
                 super::lapi_report::QUEUE
             ),
             _ => log::debug!("crowdsec: reporting still failing: {why}"),
@@ -232,7 +232,7 @@ impl LapiClient {
         if self.up != Some(false) {
             log::warn!(
                 "crowdsec: LAPI at http://{}: {why}; installed bans stay until their timeouts; retrying with backoff (up to {}s)",
-                self.cfg.lapi.0,
+                self.cfg.lapi,
                 MAX_BACKOFF_MS / 1000
             );
         } else {
@@ -246,7 +246,7 @@ impl LapiClient {
 
     fn answered(&mut self) {
         if self.up == Some(false) {
-            log::info!("crowdsec: LAPI at http://{} answers again", self.cfg.lapi.0);
+            log::info!("crowdsec: LAPI at http://{} answers again", self.cfg.lapi);
         }
         self.up = Some(true);
         self.failures = 0;

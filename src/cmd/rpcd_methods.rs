@@ -293,7 +293,7 @@ pub fn filters(c: &Common) -> String {
             }
         }
     }
-    names.sort();
+    names.sort_unstable();
     let mut s = String::from("{\"filters\":[");
     for (i, (name, builtin, user)) in names.iter().enumerate() {
         if i > 0 {

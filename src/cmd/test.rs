@@ -234,7 +234,7 @@ impl Report {
     /// Hosts by address.
     fn sorted(&self) -> Vec<(Host, u64)> {
         let mut v: Vec<_> = self.hosts.iter().map(|(h, (n, _))| (*h, *n)).collect();
-        v.sort();
+        v.sort_unstable();
         v
     }
 
@@ -275,7 +275,7 @@ impl Report {
             self.lines, self.matched, self.ignored
         );
         let mut hosts = self.sorted();
-        hosts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        hosts.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let _ = writeln!(s, "hosts:   {}", hosts.len());
         for (h, n) in hosts {
             let _ = writeln!(s, "  {:<24} {n}", h.to_string());

@@ -199,7 +199,15 @@ fn writes_requests_and_refuses_injection() {
 
 #[test]
 fn endpoints() {
-    let ok = |s: &str| Endpoint::parse(s).unwrap().0.to_string();
+    let ok = |s: &str| {
+        let e = Endpoint::parse(s).unwrap();
+        assert_eq!(
+            e.to_string(),
+            e.0.to_string(),
+            "Endpoint writes what SocketAddr writes"
+        );
+        e.to_string()
+    };
     assert_eq!(ok("http://192.0.2.1:8080"), "192.0.2.1:8080");
     assert_eq!(ok("HTTP://192.0.2.1:81/"), "192.0.2.1:81");
     assert_eq!(ok("http://192.0.2.1"), "192.0.2.1:8080");

@@ -100,6 +100,17 @@ impl Endpoint {
 
     /// The `Host` header's value.
     pub fn host_header(&self) -> String {
-        self.0.to_string()
+        self.to_string()
+    }
+}
+
+/// `ADDR:PORT`, `[V6]:PORT`: what `SocketAddr` writes, without linking its formatter (which
+/// pads and aligns) into the router binary.
+impl core::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0.ip() {
+            IpAddr::V4(ip) => write!(f, "{ip}:{}", self.0.port()),
+            IpAddr::V6(ip) => write!(f, "[{ip}]:{}", self.0.port()),
+        }
     }
 }

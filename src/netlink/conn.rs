@@ -159,7 +159,7 @@ impl Conn {
                 }
             }
         }
-        failures.sort_by_key(|f| f.seq.wrapping_sub(begin));
+        failures.sort_unstable_by_key(|f| f.seq.wrapping_sub(begin));
         Ok(failures)
     }
 

@@ -142,7 +142,7 @@ pub fn pair(listed: &[Listed]) -> (Vec<Entry>, usize) {
             None => odd += 1,
         }
     }
-    entries.sort_by_key(|e| key_order(&e.host));
+    entries.sort_unstable_by_key(|e| key_order(&e.host));
     (entries, odd)
 }
 
