@@ -66,7 +66,8 @@ release_bin() {
 # either (`-Cforce-unwind-tables=no`: 59 KB of .eh_frame on MIPS). docs/size.md has the
 # measurements. `Debug` is compiled out (`-Zfmt-debug=none`: `{:?}` writes nothing, so no
 # shipped message uses it, tests/debug_free.rs) and so are panic locations
-# (`-Zlocation-detail=none`): 15 KB on MIPS.
+# (`-Zlocation-detail=none`): 15 KB on MIPS. The C library's unwind tables are discarded at
+# link time (cross/no-eh-frame.ld): 7 KB.
 build_release() {
 	for t in "$@"; do
 		# MIPS binaries are static non-PIE executables anyway: position-dependent code calls
@@ -79,7 +80,7 @@ build_release() {
 		# (e.g. '"-Zfmt-debug=none"'); empty for the shipped builds.
 		[ -n "${LOGJAIL_XFLAGS:-}" ] && extra="$extra,$LOGJAIL_XFLAGS"
 		set -- "$@" --target "$t" \
-			--config "target.$t.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Cforce-unwind-tables=no\",\"-Zfmt-debug=none\",\"-Zlocation-detail=none\"$extra]"
+			--config "target.$t.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Cforce-unwind-tables=no\",\"-Zfmt-debug=none\",\"-Zlocation-detail=none\",\"-Clink-arg=-Wl,-T,$LOGJAIL_ROOT/cross/no-eh-frame.ld\"$extra]"
 		shift
 	done
 	xcargo build --release "$@" \
