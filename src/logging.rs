@@ -141,13 +141,33 @@ impl Log for Syslog {
     }
 }
 
+/// The syslog socket, connected as `syslog::unix` connects it (a datagram socket, a stream
+/// where the path is one: `EPROTOTYPE`), without that function's boxed errors, which bring
+/// `Debug` formatting into the router binary (docs/size.md).
+fn syslog_socket() -> Option<syslog::LoggerBackend> {
+    use std::os::unix::net::{UnixDatagram, UnixStream};
+    for path in ["/dev/log", "/var/run/syslog", "/var/run/log"] {
+        let sock = UnixDatagram::unbound().ok()?;
+        match sock.connect(path) {
+            Ok(()) => return Some(syslog::LoggerBackend::Unix(sock)),
+            Err(e) if e.raw_os_error() == Some(libc::EPROTOTYPE) => {
+                let stream = UnixStream::connect(path).ok()?;
+                return Some(syslog::LoggerBackend::UnixStream(std::io::BufWriter::new(stream)));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
 /// Installs the logger once; later calls only change the level.
 pub fn init(foreground: bool, level: LevelFilter) {
     log::set_max_level(level);
     if !foreground {
-        if let Ok(w) = syslog::unix(()) {
+        if let Some(backend) = syslog_socket() {
             let logger = Syslog {
-                backend: Mutex::new(w.backend),
+                backend: Mutex::new(backend),
                 pid: std::process::id(),
             };
             if log::set_boxed_logger(Box::new(logger)).is_ok() {
