@@ -74,6 +74,9 @@ build_release() {
 		# with one `jal` instead of a GOT load and `jalr $t9`, and sets up no $gp.
 		case $t in
 		mips*) extra=',"-Crelocation-model=static"' ;;
+		# ARMv7 as Thumb-2, which every ARMv7-A core runs (OpenWrt's cortex-a7/a9/a15
+		# targets): 16- and 32-bit instructions instead of ARM's fixed 32 bits.
+		armv7*) extra=',"-Ctarget-feature=+thumb-mode"' ;;
 		*) extra= ;;
 		esac
 		# LOGJAIL_XFLAGS: more rustflags, comma-separated quoted strings, for size experiments

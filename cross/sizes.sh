@@ -1,9 +1,9 @@
 #!/bin/sh
 # Reports the size of each built release binary against the budget.
 #   cross/sizes.sh [TARGET...]     default: every target that has been built
-# Informational by default (exit status 0 even over budget: the binaries are over, see
-# docs/size.md). With SIZE_BUDGET=enforce it exits 1 when any binary is over its budget, or
-# when a target asked for by name has not been built; cross/ci.sh passes the variable on.
+# Informational by default (exit status 0 even over budget). With SIZE_BUDGET=enforce it
+# exits 1 when any binary is over its budget, or when a target asked for by name has not been
+# built; cross/ci.sh enforces (docs/size.md).
 set -eu
 # shellcheck source=cross/env.sh
 . "$(dirname -- "$0")/env.sh"
