@@ -9,6 +9,8 @@ fw4-shaped table from the package's include files) polls it. Reported: the daemo
 as `nft` sees it, and the daemon's VmHWM / VmRSS / RssAnon after the sync and 3 idle polls.
 
 Usage: benches/crowdsec.py [N]      (builds the release binary first; needs nft, unshare -Urn)
+       LOGJAIL_DRY_RUN=1 benches/crowdsec.py 1   (the idle bouncer as compare.sh measures the
+       idle daemon: `--dry-run`, no kernel set; decisions are printed, not added)
        LOGJAIL_BIN=PATH benches/crowdsec.py [N]   (that binary instead, e.g. the static router
        build from `cross/build-all.sh x86_64-unknown-linux-musl`)
 """
@@ -93,7 +95,8 @@ def inner():
     lapi = ("config crowdsec\n\toption lapi_url 'http://127.0.0.1:8080'\n\toption api_key 'k'\n"
             "\toption poll_interval '1s'\n\toption max_decisions '%d'\n" % N)
     conf = os.path.join(scratch, "logjail.conf")
-    run = lambda: subprocess.Popen([BIN, "run", "--foreground",
+    dry = ["--dry-run"] if os.environ.get("LOGJAIL_DRY_RUN") else []
+    run = lambda: subprocess.Popen([BIN, "run", "--foreground", *dry,
                                     "--source", "-", "-c", conf],
                                    stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # The same daemon without the crowdsec section, idle: the baseline.
