@@ -6,12 +6,15 @@
 #   CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true
 #   CARGO_PROFILE_RELEASE_PANIC=unwind RUSTFLAGS=-Ctarget-feature=-crt-static
 # and links against the router's musl libc.so, then strips the binary when it packs it. This
-# script builds TARGET (default mips-unknown-linux-musl) the same way, with zig's musl as
-# libc.so, into target/cross-sdk/, strips a copy with `llvm-strip --strip-all`, and prints
-# both sizes. One difference stays: the SDK links a std prebuilt at opt-level 3, this build
-# compiles std from source at the profile's opt-level z, so the SDK's binary is, if anything,
-# larger. docs/size.md has the figures and what a packager sets to get the static build.
+# script builds TARGET (default mips-unknown-linux-musl) with those variables into
+# target/cross-sdk/, strips a copy with `llvm-strip --strip-all`, and prints both sizes.
+# Two differences stay: zig links the musl C library in statically whatever crt-static says
+# (the SDK's dynamic binary is about the C library, ~90 KB, smaller), and the SDK links a std
+# prebuilt at opt-level 3 where this build compiles std at the profile's opt-level z (the
+# SDK's is larger by that). docs/size.md has the figures and what a packager can set.
 #   cross/sdk-size.sh [TARGET]
+#   SDK_PANIC=abort SDK_OVERFLOW_CHECKS=false cross/sdk-size.sh   (what the feed Makefile's
+#                                                                  LOGJAIL_SMALL=1 sets)
 set -eu
 # shellcheck source=cross/env.sh
 . "$(dirname -- "$0")/env.sh"
@@ -27,26 +30,27 @@ LOGJAIL_CROSS_TARGET_DIR=$LOGJAIL_ROOT/target/cross-sdk
 CARGO_TARGET_DIR=$LOGJAIL_CROSS_TARGET_DIR
 export CARGO_TARGET_DIR
 
-step "SDK-like build $target (panic=unwind, overflow checks, dynamic musl)"
+panic=${SDK_PANIC:-unwind}
+overflow=${SDK_OVERFLOW_CHECKS:-true}
+step "SDK-like build $target (panic=$panic, overflow checks $overflow)"
 CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
 	CARGO_PROFILE_RELEASE_DEBUG=false \
 	CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=false \
 	CARGO_PROFILE_RELEASE_LTO=true \
 	CARGO_PROFILE_RELEASE_OPT_LEVEL=z \
-	CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true \
-	CARGO_PROFILE_RELEASE_PANIC=unwind \
+	CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS="$overflow" \
+	CARGO_PROFILE_RELEASE_PANIC="$panic" \
 	CARGO_PROFILE_RELEASE_STRIP=false \
 	xcargo build --release --target "$target" \
 	--config "target.$target.rustflags=[\"-Ctarget-feature=-crt-static\"]" \
-	-Zbuild-std=std,panic_unwind >&2
+	-Zbuild-std="std,panic_$panic" >&2
 
 bin=$LOGJAIL_CROSS_TARGET_DIR/$target/release/logjail
 stripped=$LOGJAIL_CROSS_TARGET_DIR/$target/logjail.stripped
 "$STRIP" --strip-all -o "$stripped" "$bin"
 bytes=$(wc -c <"$stripped" | tr -d ' ')
 echo "target:    $target"
-echo "linking:   $(file -b "$stripped" | tr ',' '\n' | grep -E 'dynamically|statically' | tr -d ' ' || true)"
-echo "sdk-like:  $bytes bytes ($(((bytes + 1023) / 1024)) KiB), stripped"
+echo "sdk-like:  panic=$panic, overflow checks $overflow: $bytes bytes ($(((bytes + 1023) / 1024)) KiB), stripped"
 if [ -f "$shipped" ]; then
 	s=$(wc -c <"$shipped" | tr -d ' ')
 	echo "static:    $s bytes ($(((s + 1023) / 1024)) KiB), cross/build-all.sh"
