@@ -87,6 +87,21 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
+/// What the C library says of an errno (`strerror`: "No such file or directory"), as std
+/// writes it but without its ` (os error 2)` suffix. nix's `Errno::desc` has the same texts in
+/// a table of its own, and its `Display` goes through `Debug` (docs/size.md).
+pub struct OsError(pub i32);
+
+impl fmt::Display for OsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let full = std::io::Error::from_raw_os_error(self.0).to_string();
+        f.write_str(
+            full.rsplit_once(" (os error ")
+                .map_or(full.as_str(), |(text, _)| text),
+        )
+    }
+}
+
 fn escaped(f: &mut fmt::Formatter<'_>, bytes: &[u8], quote: bool) -> fmt::Result {
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
@@ -154,6 +169,12 @@ mod tests {
         let s = Shown(b"for 'a\rfrom 1.2.3.4' \x1b[2K\x00\xff r\xc3\xb6ot\\").to_string();
         assert_eq!(s, "for 'a\\rfrom 1.2.3.4' \\x1b[2K\\x00\\xff r\u{f6}ot\\\\");
         assert!(!s.contains('\r'));
+    }
+
+    #[test]
+    fn os_error_is_the_c_library_text_alone() {
+        assert_eq!(OsError(libc::ENOENT).to_string(), "No such file or directory");
+        assert_eq!(OsError(libc::EPERM).to_string(), "Operation not permitted");
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub enum WatchError {
 impl core::fmt::Display for WatchError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            WatchError::Io { what, errno } => write!(f, "{what}: {}", std::io::Error::from(*errno)),
+            WatchError::Io { what, errno } => write!(f, "{what}: {}", crate::bytes::OsError(*errno as i32)),
             WatchError::Dump(e) => e.fmt(f),
             WatchError::Endless => f.write_str("the interface address dump did not end"),
         }

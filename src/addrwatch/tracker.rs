@@ -46,7 +46,7 @@ impl core::fmt::Display for TrackError {
             TrackError::DumpFailed(errno) => write!(
                 f,
                 "listing interface addresses failed: {}",
-                std::io::Error::from_raw_os_error(*errno)
+                crate::bytes::OsError(*errno)
             ),
         }
     }

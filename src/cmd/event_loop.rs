@@ -165,7 +165,7 @@ pub fn run(
             let timeout = PollTimeout::try_from(wait as i32).unwrap_or(PollTimeout::MAX);
             match poll(&mut fds, timeout) {
                 Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-                Err(e) => log::error!("poll: {}", std::io::Error::from(e)),
+                Err(e) => log::error!("poll: {}", crate::bytes::OsError(e as i32)),
             }
             let ready = |i: usize| {
                 fds.get(i)

@@ -58,10 +58,10 @@ impl Conn {
             SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
             None,
         )
-        .map_err(|e| format!("socket: {}", std::io::Error::from(e)))?;
+        .map_err(|e| format!("socket: {}", crate::bytes::OsError(e as i32)))?;
         match socket::connect(sock.as_raw_fd(), &SockaddrStorage::from(to)) {
             Ok(()) | Err(Errno::EINPROGRESS) => {}
-            Err(e) => return Err(format!("connect: {}", std::io::Error::from(e))),
+            Err(e) => return Err(format!("connect: {}", crate::bytes::OsError(e as i32))),
         }
         Ok(Conn {
             sock,
@@ -101,7 +101,9 @@ impl Conn {
             ) {
                 Ok(n) => self.sent += n,
                 Err(Errno::EAGAIN) | Err(Errno::EINTR) => return Done::Pending,
-                Err(e) => return Done::Failed(format!("connect or send: {}", std::io::Error::from(e))),
+                Err(e) => {
+                    return Done::Failed(format!("connect or send: {}", crate::bytes::OsError(e as i32)))
+                }
             }
         }
         let mut buf = [0u8; READ_BUF];
@@ -109,7 +111,7 @@ impl Conn {
             let n = match socket::recv(self.sock.as_raw_fd(), &mut buf, MsgFlags::empty()) {
                 Ok(n) => n,
                 Err(Errno::EAGAIN) | Err(Errno::EINTR) => return Done::Pending,
-                Err(e) => return Done::Failed(format!("receive: {}", std::io::Error::from(e))),
+                Err(e) => return Done::Failed(format!("receive: {}", crate::bytes::OsError(e as i32))),
             };
             if n == 0 {
                 return match self.resp.closed() {

@@ -80,7 +80,7 @@ pub fn run(args: &RunArgs) -> i32 {
     let sig = match event_loop::signals() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("logjail: signals: {}", std::io::Error::from(e));
+            eprintln!("logjail: signals: {}", crate::bytes::OsError(e as i32));
             return 1;
         }
     };

@@ -84,9 +84,9 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Io { what, errno } => write!(f, "{what}: {}", std::io::Error::from_raw_os_error(*errno)),
+            Error::Io { what, errno } => write!(f, "{what}: {}", crate::bytes::OsError(*errno)),
             Error::Kernel { what, errno } => {
-                write!(f, "{what} ({})", std::io::Error::from_raw_os_error(*errno))
+                write!(f, "{what} ({})", crate::bytes::OsError(*errno))
             }
             Error::Protocol { what } => write!(f, "malformed reply: {what}"),
             Error::Output => f.write_str("cannot write decision to stdout"),

@@ -167,7 +167,7 @@ impl Nft {
             .map_err(|e| {
                 log::warn!(
                     "cannot subscribe to nftables events ({}); no resync after a firewall restart",
-                    std::io::Error::from(e)
+                    crate::bytes::OsError(e as i32)
                 )
             })
             .ok();

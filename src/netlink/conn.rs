@@ -36,7 +36,7 @@ pub enum ConnError {
 impl core::fmt::Display for ConnError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            ConnError::Io { what, errno } => write!(f, "{what}: {}", std::io::Error::from(*errno)),
+            ConnError::Io { what, errno } => write!(f, "{what}: {}", crate::bytes::OsError(*errno as i32)),
             ConnError::Wire(e) => write!(f, "malformed netlink reply: {e}"),
         }
     }

@@ -143,7 +143,7 @@ impl Command {
                 Err(e) => {
                     let ran = now_ms.saturating_sub(*started_ms);
                     self.schedule_restart(
-                        &format!("could not be waited for ({})", std::io::Error::from(e)),
+                        &format!("could not be waited for ({})", crate::bytes::OsError(e as i32)),
                         ran,
                         now_ms,
                     );
@@ -196,7 +196,7 @@ impl Command {
         match spawn(&self.command, now_ms) {
             Ok(state) => self.state = state,
             Err(e) => self.schedule_restart(
-                &format!("could not be started: {}", std::io::Error::from(e)),
+                &format!("could not be started: {}", crate::bytes::OsError(e as i32)),
                 0,
                 now_ms,
             ),
@@ -233,7 +233,7 @@ impl Command {
                 "command '{}': waiting for pid {}: {}",
                 self.command,
                 child.id(),
-                std::io::Error::from(e)
+                crate::bytes::OsError(e as i32)
             );
         }
     }
