@@ -31,19 +31,19 @@ enum Val<'a> {
 }
 
 /// Folds a section's items as `uci` does, keeping the order in which names first appear.
+/// Items are grouped by a sort, not a hash map (which costs the router binary more than it
+/// saves, docs/size.md): a section near the file size limit has tens of thousands of items.
 fn fold(items: &[Item]) -> Vec<(&str, Val<'_>)> {
-    let mut slots: Vec<(&str, Option<Val<'_>>)> = Vec::new();
-    for item in items {
-        // A linear search: sections have a few dozen options, and a hash map costs the
-        // router binary more than it saves (docs/size.md).
-        let i = match slots.iter().position(|(n, _)| *n == item.name) {
-            Some(i) => i,
-            None => {
-                slots.push((&item.name, None));
-                slots.len() - 1
-            }
-        };
-        let Some((_, slot)) = slots.get_mut(i) else {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_unstable_by(|&a, &b| items[a].name.cmp(&items[b].name).then(a.cmp(&b)));
+    // (index of the name's first item, name, value so far), one per name.
+    let mut slots: Vec<(usize, &str, Option<Val<'_>>)> = Vec::new();
+    for &i in &order {
+        let item = &items[i];
+        if slots.last().is_none_or(|(_, n, _)| *n != item.name) {
+            slots.push((i, &item.name, None));
+        }
+        let Some((_, _, slot)) = slots.last_mut() else {
             continue;
         };
         *slot = match (item.list, slot.take()) {
@@ -57,7 +57,27 @@ fn fold(items: &[Item]) -> Vec<(&str, Val<'_>)> {
             }
         };
     }
-    slots.into_iter().filter_map(|(n, v)| Some((n, v?))).collect()
+    slots.sort_unstable_by_key(|(first, ..)| *first);
+    slots.into_iter().filter_map(|(_, n, v)| Some((n, v?))).collect()
+}
+
+/// `cidrs` with each network after its first mention dropped, in order; by a sort, as lists
+/// near the file size limit hold tens of thousands of entries.
+fn without_repeats(cidrs: Vec<Cidr>) -> Vec<Cidr> {
+    let key = |c: &Cidr| (c.network(), c.prefix());
+    let mut order: Vec<usize> = (0..cidrs.len()).collect();
+    order.sort_unstable_by(|&a, &b| key(&cidrs[a]).cmp(&key(&cidrs[b])).then(a.cmp(&b)));
+    let mut keep = vec![true; cidrs.len()];
+    for w in order.windows(2) {
+        if key(&cidrs[w[0]]) == key(&cidrs[w[1]]) {
+            keep[w[1]] = false;
+        }
+    }
+    cidrs
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(c, k)| k.then_some(c))
+        .collect()
 }
 
 /// A section being read: the file and how messages name the section.
@@ -138,13 +158,10 @@ impl Scope<'_> {
                     );
                     return Err(invalid(self.file, item.line, what));
                 };
-                let key = (c.network(), c.prefix());
-                if !out.iter().any(|o| (o.network(), o.prefix()) == key) {
-                    out.push(c);
-                }
+                out.push(c);
             }
         }
-        Ok(out)
+        Ok(without_repeats(out))
     }
 
     /// Program names (`list program 'NAME'`, or space-separated in an `option`), each a log

@@ -383,3 +383,21 @@ fn mode_and_program_of_a_jail() {
     );
     assert!(error("config jail a\n list program '*'\n").starts_with("cfg:2: program '*' in jail 'a'"));
 }
+
+/// Repeated networks keep their first place; options repeated with `option` keep the last
+/// value, `list` entries add up in order, and names keep the order they first appear in.
+#[test]
+fn repeats_fold_in_order() {
+    let j = jail(
+        "config jail 'x'\n\
+         \tlist ignoreip 10.0.0.0/8\n\
+         \toption maxretry 3\n\
+         \tlist ignoreip '192.0.2.1 10.0.0.0/8'\n\
+         \toption findtime 60\n\
+         \tlist ignoreip 2001:db8::/32\n\
+         \toption maxretry 7\n\
+         \tlist ignoreip 192.0.2.1\n",
+    );
+    assert_eq!(j.ignoreip, cidrs(&["10.0.0.0/8", "192.0.2.1", "2001:db8::/32"]));
+    assert_eq!((j.maxretry, j.findtime), (7, 60));
+}
