@@ -40,7 +40,7 @@ fn fold(items: &[Item]) -> Vec<(&str, Val<'_>)> {
     let mut slots: Vec<(usize, &str, Option<Val<'_>>)> = Vec::new();
     for &i in &order {
         let item = &items[i];
-        if slots.last().is_none_or(|(_, n, _)| *n != item.name) {
+        if slots.last().map_or(true, |(_, n, _)| *n != item.name) {
             slots.push((i, &item.name, None));
         }
         let Some((_, _, slot)) = slots.last_mut() else {
