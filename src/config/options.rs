@@ -34,8 +34,9 @@ enum Val<'a> {
 /// Items are grouped by a sort, not a hash map (which costs the router binary more than it
 /// saves, docs/size.md): a section near the file size limit has tens of thousands of items.
 fn fold(items: &[Item]) -> Vec<(&str, Val<'_>)> {
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_unstable_by(|&a, &b| items[a].name.cmp(&items[b].name).then(a.cmp(&b)));
+    let order = sorted(items.len(), &|a, b| {
+        items[a].name.cmp(&items[b].name).then(a.cmp(&b))
+    });
     // (index of the name's first item, name, value so far), one per name.
     let mut slots: Vec<(usize, &str, Option<Val<'_>>)> = Vec::new();
     for &i in &order {
@@ -57,16 +58,32 @@ fn fold(items: &[Item]) -> Vec<(&str, Val<'_>)> {
             }
         };
     }
-    slots.sort_unstable_by_key(|(first, ..)| *first);
-    slots.into_iter().filter_map(|(_, n, v)| Some((n, v?))).collect()
+    let by_first = sorted(slots.len(), &|a, b| slots[a].0.cmp(&slots[b].0));
+    let mut slots: Vec<_> = slots.into_iter().map(Some).collect();
+    by_first
+        .into_iter()
+        .filter_map(|i| {
+            let (_, n, v) = slots.get_mut(i)?.take()?;
+            Some((n, v?))
+        })
+        .collect()
+}
+
+/// The indices `0..n` in the order `cmp` gives. One sort for every caller: the comparison is
+/// a `dyn Fn`, so the router binary holds one instance of the sort (docs/size.md).
+fn sorted(n: usize, cmp: &dyn Fn(usize, usize) -> std::cmp::Ordering) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| cmp(a, b));
+    order
 }
 
 /// `cidrs` with each network after its first mention dropped, in order; by a sort, as lists
 /// near the file size limit hold tens of thousands of entries.
 fn without_repeats(cidrs: Vec<Cidr>) -> Vec<Cidr> {
     let key = |c: &Cidr| (c.network(), c.prefix());
-    let mut order: Vec<usize> = (0..cidrs.len()).collect();
-    order.sort_unstable_by(|&a, &b| key(&cidrs[a]).cmp(&key(&cidrs[b])).then(a.cmp(&b)));
+    let order = sorted(cidrs.len(), &|a, b| {
+        key(&cidrs[a]).cmp(&key(&cidrs[b])).then(a.cmp(&b))
+    });
     let mut keep = vec![true; cidrs.len()];
     for w in order.windows(2) {
         if key(&cidrs[w[0]]) == key(&cidrs[w[1]]) {
