@@ -31,20 +31,20 @@ enum Val<'a> {
 }
 
 /// Folds a section's items as `uci` does, keeping the order in which names first appear.
-/// Items are grouped by a sort, not a hash map (which costs the router binary more than it
-/// saves, docs/size.md): a section near the file size limit has tens of thousands of items.
+/// A linear search over the names seen so far: sections have a few dozen options (a file at
+/// the size limit with thousands of distinct names costs milliseconds per thousand), and a
+/// hash map or a sort costs the router binary more (docs/size.md).
 fn fold(items: &[Item]) -> Vec<(&str, Val<'_>)> {
-    let order = sorted(items.len(), &|a, b| {
-        items[a].name.cmp(&items[b].name).then(a.cmp(&b))
-    });
-    // (index of the name's first item, name, value so far), one per name.
-    let mut slots: Vec<(usize, &str, Option<Val<'_>>)> = Vec::new();
-    for &i in &order {
-        let item = &items[i];
-        if slots.last().map_or(true, |(_, n, _)| *n != item.name) {
-            slots.push((i, &item.name, None));
-        }
-        let Some((_, _, slot)) = slots.last_mut() else {
+    let mut slots: Vec<(&str, Option<Val<'_>>)> = Vec::new();
+    for item in items {
+        let i = match slots.iter().rposition(|(n, _)| *n == item.name) {
+            Some(i) => i,
+            None => {
+                slots.push((&item.name, None));
+                slots.len() - 1
+            }
+        };
+        let Some((_, slot)) = slots.get_mut(i) else {
             continue;
         };
         *slot = match (item.list, slot.take()) {
@@ -58,19 +58,10 @@ fn fold(items: &[Item]) -> Vec<(&str, Val<'_>)> {
             }
         };
     }
-    let by_first = sorted(slots.len(), &|a, b| slots[a].0.cmp(&slots[b].0));
-    let mut slots: Vec<_> = slots.into_iter().map(Some).collect();
-    by_first
-        .into_iter()
-        .filter_map(|i| {
-            let (_, n, v) = slots.get_mut(i)?.take()?;
-            Some((n, v?))
-        })
-        .collect()
+    slots.into_iter().filter_map(|(n, v)| Some((n, v?))).collect()
 }
 
-/// The indices `0..n` in the order `cmp` gives. One sort for every caller: the comparison is
-/// a `dyn Fn`, so the router binary holds one instance of the sort (docs/size.md).
+/// The indices `0..n` in the order `cmp` gives (a `dyn Fn`: one instance of the sort).
 fn sorted(n: usize, cmp: &dyn Fn(usize, usize) -> std::cmp::Ordering) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_unstable_by(|&a, &b| cmp(a, b));
