@@ -61,20 +61,12 @@ fn fold(items: &[Item]) -> Vec<(&str, Val<'_>)> {
     slots.into_iter().filter_map(|(n, v)| Some((n, v?))).collect()
 }
 
-/// The indices `0..n` in the order `cmp` gives (a `dyn Fn`: one instance of the sort).
-fn sorted(n: usize, cmp: &dyn Fn(usize, usize) -> std::cmp::Ordering) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| cmp(a, b));
-    order
-}
-
 /// `cidrs` with each network after its first mention dropped, in order; by a sort, as lists
 /// near the file size limit hold tens of thousands of entries.
 fn without_repeats(cidrs: Vec<Cidr>) -> Vec<Cidr> {
     let key = |c: &Cidr| (c.network(), c.prefix());
-    let order = sorted(cidrs.len(), &|a, b| {
-        key(&cidrs[a]).cmp(&key(&cidrs[b])).then(a.cmp(&b))
-    });
+    let mut order: Vec<usize> = (0..cidrs.len()).collect();
+    order.sort_unstable_by(|&a, &b| key(&cidrs[a]).cmp(&key(&cidrs[b])).then(a.cmp(&b)));
     let mut keep = vec![true; cidrs.len()];
     for w in order.windows(2) {
         if key(&cidrs[w[0]]) == key(&cidrs[w[1]]) {
